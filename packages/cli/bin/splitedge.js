@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Thin launcher so the bin exists before the TypeScript build has run.
+import '../dist/src/bin.js'

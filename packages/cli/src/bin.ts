@@ -1,0 +1,2 @@
+export {};
+console.log("hi from", process.version)

@@ -1,0 +1,79 @@
+/**
+ * The split-edge pricing model's types (DESIGN.md section 2). Every number that touches money is
+ * a decimal string (`Decimal`), parsed exactly; nothing here is a float.
+ *
+ * This file is the contract shared by the evaluator, the wire documents (a signed Tariff converts
+ * losslessly to `PricingTariff`) and the agent's settlement.
+ */
+
+/** An exact decimal as text: `-?digits(.digits)?`, no exponent, no leading `+`. */
+export type Decimal = string
+
+/** Network (operator) identifier. In the agent it is the operator's PeerId string. */
+export type NetworkId = string
+
+/** Class identifier, e.g. `be`, `ef`, `mc-af41`. */
+export type ClassId = string
+
+export type ServiceMode = 'unicast' | 'multicast'
+
+/** Status of a neighbour as seen by the network that sets the weight. */
+export type NeighbourStatus = 'customer' | 'peer' | 'transit'
+export const NEIGHBOUR_STATUSES: readonly NeighbourStatus[] = ['customer', 'peer', 'transit']
+
+/** A pair of weights a network applies to one neighbour (or status of neighbour). */
+export interface WeightPair {
+  /** w_ijs: weight on traffic that the neighbour sends into this network. */
+  send: Decimal
+  /** w_ijr: weight on traffic that the neighbour receives from this network. */
+  receive: Decimal
+}
+
+/** One band of a sliding scale. At most one of `upTo` / `atLeast`; none means "anything". */
+export interface SlaBand {
+  upTo?: Decimal
+  atLeast?: Decimal
+  /** Factor in [0, 1], or above 1 for a bonus. */
+  factor: Decimal
+}
+
+/** A performance criterion on one metric (delay_ms, loss_pct, availability_pct, throughput_mbps…). */
+export interface SlaCriterion {
+  metric: string
+  bands: SlaBand[]
+}
+
+export interface ServiceClass {
+  mode: ServiceMode
+  /** Quality label, e.g. a DiffServ class (`EF`, `AF41`, `BE`). */
+  quality: string
+  /** Nominal price p_i(Q) per unit of volume. */
+  price: Decimal
+  /** Flat fee per message of this class crossing a border with this network (patent claims 27, 34). */
+  messageFee?: Decimal
+  /** Performance criteria: this network's charges for the class are scaled by the minimum factor. */
+  sla?: SlaCriterion[]
+}
+
+/** The pricing content of one tariff version, free of signatures and sequence numbers. */
+export interface PricingTariff {
+  /** ISO 4217-like currency code. */
+  currency: string
+  /** Decimal places of the currency; statement lines are rounded half-even to this. */
+  decimals: number
+  /** Unit of volume: `octet`, `packet`, or `mbit-second` (reserved bandwidth x time). */
+  unit: 'octet' | 'packet' | 'mbit-second'
+  classes: Record<ClassId, ServiceClass>
+  /**
+   * Weights toward neighbours. Keys: a neighbour's id, `status:<NeighbourStatus>`, or `*` (default
+   * for anyone not otherwise named). A missing weight is 0.
+   */
+  weights: Record<string, WeightPair>
+  /** The status this network gives each named neighbour (selects `status:<s>` weights). */
+  statuses?: Record<NetworkId, NeighbourStatus>
+  /** Flat fee per settlement period charged to each neighbour, regardless of volume (claim 35). */
+  periodFee?: Decimal
+}
+
+/** Resolve network `i`'s weights toward neighbour `j` under `tariff` (section 2: missing = 0). */
+export type WeightResolver = (tariff: PricingTariff, neighbour: NetworkId) => WeightPair
