@@ -1,0 +1,22 @@
+// `npm run bench -- NAME [args]`: runs one benchmark of one package. Each prints figures as it
+// goes and ends with one JSON object on the last line of stdout.
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+
+const benches = {
+  model: 'packages/model/dist/bench/model.js',
+  wire: 'packages/wire/dist/bench/wire.js',
+  scale: 'packages/sim/dist/bench/scale.js'
+}
+const [name, ...args] = process.argv.slice(2)
+const target = benches[name]
+if (target === undefined) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [args]`)
+  process.exit(2)
+}
+if (!existsSync(target)) {
+  console.error(`bench ${name}: ${target} not built (run npm run build)`)
+  process.exit(2)
+}
+const r = spawnSync(process.execPath, ['--expose-gc', target, ...args], { stdio: 'inherit' })
+process.exit(r.status ?? 1)
