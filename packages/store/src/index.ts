@@ -1,1 +1,29 @@
-export {};
+// @splitedge/store: the agent's durable embedded store (DESIGN.md section 6).
+//
+// openStore({ path }) opens LevelDB (classic-level) on disk; openStore({ db }) uses any
+// abstract-level database, e.g. memory-level in the simulator. Every write is one atomic
+// batch committed with { sync: true }: its promise resolves only once the data is durable.
+
+/** Open a store; the Store holds the tariff book, reports, attestations, disputes,
+ *  statements, the double-entry ledger, pending work and meta. */
+export { openStore, Store, StoreBatch } from './store.js'
+export type { StoreOptions, OpResult, BatchOutcome } from './store.js'
+
+/** Record shapes and result codes. */
+export type {
+  PutResult, TariffRecord, ReportRecord, AttestationRecord, StatementRecord,
+  DisputeKind, DisputeInput, DisputeRecord, DisputeResult, ResolveInput, ResolveResult,
+  PendingRecord, Transfer, LedgerEntry, PostResult, AccountBalance, LedgerCheck, StoreStats
+} from './types.js'
+export type { Json } from './codec.js'
+export type { AnyLevel } from './tx.js'
+
+/** Border keys: the two PeerIds sorted and joined by '|'. */
+export { borderOf, peersOf } from './keys.js'
+
+/** Exact decimal string <-> bigint minor units. */
+export { toMinorUnits, fromMinorUnits } from './money.js'
+
+/** Typed errors for broken preconditions and a closed or corrupt store. */
+export { StoreError } from './errors.js'
+export type { StoreErrorCode } from './errors.js'

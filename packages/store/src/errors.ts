@@ -1,0 +1,23 @@
+// Typed failures. Domain outcomes (exists, conflict, ...) are result codes, not errors;
+// a StoreError means the caller broke a precondition or the store itself is unusable.
+
+export type StoreErrorCode =
+  | 'invalid_argument' // a key part, number or amount the store cannot represent faithfully
+  | 'closed' // the store was closed
+  | 'corrupt' // a stored value does not decode
+  | 'ledger_unbalanced' // the zero-sum invariant does not hold
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode
+
+  constructor (code: StoreErrorCode, message: string) {
+    super(`${code}: ${message}`)
+    this.name = 'StoreError'
+    this.code = code
+  }
+}
+
+/** Assertion for invariants and preconditions: throws a typed StoreError. */
+export function check (condition: boolean, code: StoreErrorCode, message: string): asserts condition {
+  if (!condition) throw new StoreError(code, message)
+}

@@ -1,0 +1,563 @@
+// The agent's durable store: one abstract-level database (classic-level on disk, memory-level in
+// the simulator), one sublevel per record kind, and every write an atomic batch committed with
+// { sync: true }, so a write's promise resolves only once LevelDB has fsynced it.
+
+import { mkdir } from 'node:fs/promises'
+import type { AbstractBatchOptions } from 'abstract-level'
+import { Level } from 'level'
+import { decodeEnvelope, decodeJson, encodeEnvelope, encodeJson, type Json } from './codec.js'
+import { check, StoreError } from './errors.js'
+import { border as checkBorder, join, pad, part, SEP, under } from './keys.js'
+import { decodeBalance, LedgerTx, planPost, toEntry, type LedgerState, type LedgerSubs, type StoredTransfer } from './ledger.js'
+import { Tx, type AnyLevel, type Sub } from './tx.js'
+import type {
+  AccountBalance, AttestationRecord, DisputeInput, DisputeRecord, DisputeResult, LedgerCheck, LedgerEntry,
+  PendingRecord, PostResult, PutResult, ReportRecord, ResolveInput, ResolveResult, StatementRecord, StoreStats,
+  TariffRecord, Transfer
+} from './types.js'
+
+export type StoreOptions = { path: string } | { db: AnyLevel }
+
+/** Result of one operation of a batch. */
+export type OpResult = PutResult | PostResult | DisputeResult | ResolveResult | 'done'
+
+/** When ok is false nothing was written: failed operations say why, the others say 'linked_failed'. */
+export interface BatchOutcome<R = OpResult> {
+  ok: boolean
+  results: Array<R | 'linked_failed'>
+}
+
+const FAILURES: ReadonlySet<string> = new Set([
+  'conflict', 'amount_must_be_positive', 'accounts_must_differ', 'decimals_mismatch', 'not_found'
+])
+
+// classic-level fsyncs a batch written with sync: true; other backends ignore the option.
+const SYNC = { sync: true } as AbstractBatchOptions<string, Uint8Array>
+
+type Step = (tx: Tx, led: LedgerTx) => Promise<OpResult>
+
+interface Subs extends LedgerSubs {
+  /** issuer \0 seq -> TariffMeta */
+  tariffs: Sub
+  /** id -> envelope(TariffMeta, bytes) */
+  tariffDocs: Sub
+  /** border \0 intervalStart \0 reporter -> envelope */
+  reports: Sub
+  /** border \0 intervalStart -> envelope */
+  attestations: Sub
+  /** border \0 periodStart -> envelope */
+  statements: Sub
+  /** border \0 kind \0 key -> DisputeRecord */
+  disputes: Sub
+  /** kind \0 key -> Json */
+  pending: Sub
+  /** key -> Json */
+  meta: Sub
+}
+
+const SUBLEVELS: Record<keyof Subs, string> = {
+  tariffs: 'tariff',
+  tariffDocs: 'tariff-doc',
+  reports: 'report',
+  attestations: 'attestation',
+  statements: 'statement',
+  disputes: 'dispute',
+  pending: 'pending',
+  meta: 'meta',
+  transfers: 'ledger-transfer',
+  log: 'ledger-log',
+  byAccount: 'ledger-account',
+  balances: 'ledger-balance',
+  currencies: 'ledger-currency'
+}
+
+type TariffMeta = Omit<TariffRecord, 'bytes'>
+interface DocMeta { id: string }
+
+/**
+ * Opens a store. With `path`, creates the directory and opens LevelDB there (the store closes it);
+ * with `db`, uses that database (opening it if needed; the caller closes it).
+ */
+export async function openStore (opts: StoreOptions): Promise<Store> {
+  let db: AnyLevel
+  let owned: boolean
+  if ('path' in opts) {
+    await mkdir(opts.path, { recursive: true })
+    db = new Level<string, Uint8Array>(opts.path)
+    owned = true
+  } else {
+    db = opts.db
+    owned = false
+  }
+  await db.open()
+  const subs = {} as Subs
+  for (const [field, name] of Object.entries(SUBLEVELS) as Array<[keyof Subs, string]>) {
+    subs[field] = db.sublevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
+  }
+  const store = new Store(db, owned, subs)
+  await store.load()
+  return store
+}
+
+export class Store {
+  private queue: Promise<void> = Promise.resolve()
+  private closed = false
+  private readonly ledger: LedgerState = { nextSeq: 0, totals: new Map() }
+  private readonly counters: StoreStats = { keys: 0, bytesWritten: 0, batches: 0 }
+
+  /** @internal use openStore */
+  constructor (private readonly db: AnyLevel, private readonly owned: boolean, private readonly subs: Subs) {}
+
+  /** @internal counts keys and restores the ledger's sequence and totals; asserts zero-sum. */
+  async load (): Promise<void> {
+    for (const sub of Object.values(this.subs)) {
+      for await (const _ of sub.keys()) this.counters.keys++ // eslint-disable-line @typescript-eslint/no-unused-vars
+    }
+    for await (const last of this.subs.log.keys({ reverse: true, limit: 1 })) this.ledger.nextSeq = Number(last) + 1
+    for await (const [k, v] of this.subs.balances.iterator()) {
+      const b = decodeBalance(k, v)
+      this.ledger.totals.set(b.currency, (this.ledger.totals.get(b.currency) ?? 0n) + b.net)
+    }
+    for (const [currency, total] of this.ledger.totals) {
+      check(total === 0n, 'ledger_unbalanced', `on open, ${currency} balances sum to ${total}`)
+    }
+  }
+
+  /** Waits for queued writes, then closes the database if the store opened it. Idempotent. */
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.queue
+    if (this.owned) await this.db.close()
+  }
+
+  stats (): StoreStats {
+    return { ...this.counters }
+  }
+
+  /** A set of writes committed together in one synced batch, or not at all. */
+  batch (): StoreBatch {
+    return new StoreBatch(this)
+  }
+
+  /** @internal runs the steps under the write lock and commits them atomically. */
+  async commit (steps: Step[]): Promise<BatchOutcome> {
+    this.open()
+    const run = this.queue.then(async () => {
+      const tx = new Tx()
+      const led = new LedgerTx(this.ledger)
+      const results: OpResult[] = []
+      for (const step of steps) results.push(await step(tx, led))
+      const ok = results.every(r => !FAILURES.has(r))
+      if (!ok) return { ok, results: results.map(r => FAILURES.has(r) ? r : 'linked_failed' as const) }
+      if (tx.ops.length > 0) {
+        await this.db.batch(tx.ops, SYNC)
+        this.counters.keys += tx.keyDelta
+        this.counters.bytesWritten += tx.bytes
+        this.counters.batches++
+        led.commit()
+      }
+      return { ok, results }
+    })
+    this.queue = run.then(() => undefined, () => undefined)
+    return await run
+  }
+
+  private open (): void {
+    if (this.closed) throw new StoreError('closed', 'the store is closed')
+  }
+
+  private async one<R extends OpResult> (step: Step): Promise<R> {
+    const { results } = await this.commit([step])
+    return results[0] as R
+  }
+
+  // ---- tariff book -------------------------------------------------------------------------
+
+  /** 'exists' for the same id; 'conflict' when issuer+seq already holds another id (or the id another slot). */
+  async putTariff (t: TariffRecord): Promise<PutResult> { return await this.one(this.stepTariff(t)) }
+
+  async getTariff (id: string): Promise<TariffRecord | undefined> {
+    this.open()
+    const v = await this.subs.tariffDocs.get(part(id, 'tariff id'))
+    if (v === undefined) return undefined
+    const { meta, bytes } = decodeEnvelope<TariffMeta>(v)
+    return { ...meta, bytes }
+  }
+
+  /** The issuer's versions ordered by seq. */
+  async tariffsOf (issuer: string): Promise<TariffRecord[]> {
+    const out: TariffRecord[] = []
+    for await (const v of this.subs.tariffs.values(under(part(issuer, 'issuer')))) {
+      const t = await this.getTariff(decodeJson<TariffMeta>(v).id)
+      check(t !== undefined, 'corrupt', 'tariff index points at a missing document')
+      out.push(t)
+    }
+    return out
+  }
+
+  /** The issuer's highest seq. */
+  async latestTariff (issuer: string): Promise<TariffRecord | undefined> {
+    return await this.findTariff(issuer, () => true)
+  }
+
+  /** The highest seq whose effective time is <= time: the version that applies to an interval starting at `time`. */
+  async tariffInForce (issuer: string, time: number): Promise<TariffRecord | undefined> {
+    pad(time, 'time')
+    return await this.findTariff(issuer, m => m.effective <= time)
+  }
+
+  private async findTariff (issuer: string, accept: (m: TariffMeta) => boolean): Promise<TariffRecord | undefined> {
+    this.open()
+    for await (const v of this.subs.tariffs.values({ ...under(part(issuer, 'issuer')), reverse: true })) {
+      const m = decodeJson<TariffMeta>(v)
+      if (accept(m)) return await this.getTariff(m.id)
+    }
+    return undefined
+  }
+
+  /** @internal */
+  stepTariff (t: TariffRecord): Step {
+    const meta: TariffMeta = { issuer: part(t.issuer, 'issuer'), seq: t.seq, id: part(t.id, 'tariff id'), effective: t.effective }
+    const slot = join(t.issuer, pad(t.seq, 'seq'))
+    pad(t.effective, 'effective')
+    checkBytes(t.bytes)
+    return async (tx) => {
+      const byId = await tx.get(this.subs.tariffDocs, t.id)
+      if (byId !== undefined) {
+        const m = decodeEnvelope<TariffMeta>(byId).meta
+        return m.issuer === t.issuer && m.seq === t.seq ? 'exists' : 'conflict'
+      }
+      if ((await tx.get(this.subs.tariffs, slot)) !== undefined) return 'conflict'
+      await tx.put(this.subs.tariffDocs, t.id, encodeEnvelope(meta, t.bytes), true)
+      await tx.put(this.subs.tariffs, slot, encodeJson(meta), true)
+      return 'created'
+    }
+  }
+
+  // ---- reports, attestations, statements ---------------------------------------------------
+
+  async putReport (r: ReportRecord): Promise<PutResult> { return await this.one(this.stepReport(r)) }
+
+  async getReport (border: string, intervalStart: number, reporter: string): Promise<ReportRecord | undefined> {
+    return await this.getDoc(this.subs.reports, reportKey(border, intervalStart, reporter), { border, intervalStart, reporter })
+  }
+
+  /** @internal */
+  stepReport (r: ReportRecord): Step {
+    return this.stepDoc(this.subs.reports, reportKey(r.border, r.intervalStart, r.reporter), r)
+  }
+
+  /** 'exists' for the same id; 'conflict' when the border+interval already holds another attestation. */
+  async putAttestation (a: AttestationRecord): Promise<PutResult> { return await this.one(this.stepAttestation(a)) }
+
+  async getAttestation (border: string, intervalStart: number): Promise<AttestationRecord | undefined> {
+    return await this.getDoc(this.subs.attestations, slotKey(border, intervalStart, 'intervalStart'), { border, intervalStart })
+  }
+
+  /** Attestations of a border with fromStart <= intervalStart < toStartExclusive, in order. */
+  async listAttestations (border: string, fromStart: number, toStartExclusive: number): Promise<AttestationRecord[]> {
+    const range = { gte: slotKey(border, fromStart, 'fromStart'), lt: slotKey(border, toStartExclusive, 'toStartExclusive') }
+    return await this.listDocs(this.subs.attestations, range, k => ({ border, intervalStart: Number(k.slice(k.lastIndexOf(SEP) + 1)) }))
+  }
+
+  /** @internal */
+  stepAttestation (a: AttestationRecord): Step {
+    return this.stepDoc(this.subs.attestations, slotKey(a.border, a.intervalStart, 'intervalStart'), a)
+  }
+
+  /** 'exists' for the same id; 'conflict' when the border+period already holds another statement. */
+  async putStatement (s: StatementRecord): Promise<PutResult> { return await this.one(this.stepStatement(s)) }
+
+  async getStatement (border: string, periodStart: number): Promise<StatementRecord | undefined> {
+    return await this.getDoc(this.subs.statements, slotKey(border, periodStart, 'periodStart'), { border, periodStart })
+  }
+
+  /** Statements of one border (or all), ordered by border then period. */
+  async listStatements (border?: string): Promise<StatementRecord[]> {
+    const range = border === undefined ? {} : under(checkBorder(border))
+    return await this.listDocs(this.subs.statements, range, k => {
+      const i = k.lastIndexOf(SEP)
+      return { border: k.slice(0, i), periodStart: Number(k.slice(i + 1)) }
+    })
+  }
+
+  /** @internal */
+  stepStatement (s: StatementRecord): Step {
+    return this.stepDoc(this.subs.statements, slotKey(s.border, s.periodStart, 'periodStart'), s)
+  }
+
+  private stepDoc (sub: Sub, key: string, doc: { id: string, bytes: Uint8Array }): Step {
+    const meta: DocMeta = { id: part(doc.id, 'document id') }
+    checkBytes(doc.bytes)
+    return async (tx) => {
+      const prev = await tx.get(sub, key)
+      if (prev !== undefined) return decodeEnvelope<DocMeta>(prev).meta.id === doc.id ? 'exists' : 'conflict'
+      await tx.put(sub, key, encodeEnvelope(meta, doc.bytes), true)
+      return 'created'
+    }
+  }
+
+  private async getDoc<K extends object> (sub: Sub, key: string, fields: K): Promise<(K & { id: string, bytes: Uint8Array }) | undefined> {
+    this.open()
+    const v = await sub.get(key)
+    if (v === undefined) return undefined
+    const { meta, bytes } = decodeEnvelope<DocMeta>(v)
+    return { ...fields, id: meta.id, bytes }
+  }
+
+  private async listDocs<K extends object> (sub: Sub, range: object, fields: (key: string) => K): Promise<Array<K & { id: string, bytes: Uint8Array }>> {
+    this.open()
+    const out: Array<K & { id: string, bytes: Uint8Array }> = []
+    for await (const [k, v] of sub.iterator(range)) {
+      const { meta, bytes } = decodeEnvelope<DocMeta>(v)
+      out.push({ ...fields(k), id: meta.id, bytes })
+    }
+    return out
+  }
+
+  // ---- disputes ----------------------------------------------------------------------------
+
+  /** Records an open dispute; 'exists' if this kind+border+key is already recorded (first detail kept). */
+  async putDispute (d: DisputeInput): Promise<DisputeResult> { return await this.one(this.stepDispute(d)) }
+
+  async resolveDispute (r: ResolveInput): Promise<ResolveResult> { return await this.one(this.stepResolve(r)) }
+
+  async getDispute (kind: DisputeInput['kind'], border: string, key: string): Promise<DisputeRecord | undefined> {
+    this.open()
+    const v = await this.subs.disputes.get(disputeKey(kind, border, key))
+    return v === undefined ? undefined : decodeJson<DisputeRecord>(v)
+  }
+
+  /** Disputes of one border (or all), optionally only open or only resolved ones. */
+  async listDisputes (border?: string, status?: DisputeRecord['status']): Promise<DisputeRecord[]> {
+    this.open()
+    const range = border === undefined ? {} : under(checkBorder(border))
+    const out: DisputeRecord[] = []
+    for await (const v of this.subs.disputes.values(range)) {
+      const d = decodeJson<DisputeRecord>(v)
+      if (status === undefined || d.status === status) out.push(d)
+    }
+    return out
+  }
+
+  /** @internal */
+  stepDispute (d: DisputeInput): Step {
+    const key = disputeKey(d.kind, d.border, d.key)
+    pad(d.time, 'time')
+    const rec: DisputeRecord = { kind: d.kind, border: d.border, key: d.key, detail: d.detail, status: 'open', opened: d.time }
+    const value = encodeJson(rec)
+    return async (tx) => {
+      if ((await tx.get(this.subs.disputes, key)) !== undefined) return 'exists'
+      await tx.put(this.subs.disputes, key, value, true)
+      return 'created'
+    }
+  }
+
+  /** @internal */
+  stepResolve (r: ResolveInput): Step {
+    const key = disputeKey(r.kind, r.border, r.key)
+    pad(r.time, 'time')
+    return async (tx) => {
+      const prev = await tx.get(this.subs.disputes, key)
+      if (prev === undefined) return 'not_found'
+      const d = decodeJson<DisputeRecord>(prev)
+      if (d.status === 'resolved') return 'already_resolved'
+      await tx.put(this.subs.disputes, key, encodeJson({ ...d, status: 'resolved', resolution: r.resolution, resolved: r.time }))
+      return 'resolved'
+    }
+  }
+
+  // ---- ledger ------------------------------------------------------------------------------
+
+  /** Posts one transfer; a retry with the same id and fields answers 'exists' and posts nothing. */
+  async post (t: Transfer): Promise<PostResult> { return await this.one(this.stepPost(t)) }
+
+  /** Posts every transfer or none (then failures say why and the others 'linked_failed'). */
+  async postAll (ts: Transfer[]): Promise<BatchOutcome<PostResult>> {
+    return await this.commit(ts.map(t => this.stepPost(t))) as BatchOutcome<PostResult>
+  }
+
+  /** @internal */
+  stepPost (t: Transfer): Step {
+    return async (tx, led) => await planPost(tx, led, this.subs, t)
+  }
+
+  async getTransfer (id: string): Promise<LedgerEntry | undefined> {
+    this.open()
+    const v = await this.subs.transfers.get(part(id, 'transfer id'))
+    return v === undefined ? undefined : toEntry(decodeJson<StoredTransfer>(v))
+  }
+
+  /** Balance of one account in one currency (zeros, decimals -1, if it never moved). */
+  async balance (account: string, currency: string): Promise<AccountBalance> {
+    this.open()
+    const v = await this.subs.balances.get(join(part(account, 'account'), part(currency, 'currency')))
+    if (v === undefined) return { account, currency, decimals: -1, debits: 0n, credits: 0n, net: 0n }
+    return decodeBalance(join(account, currency), v)
+  }
+
+  /** Every balance (of one account, if given), ordered by account then currency. */
+  async balances (account?: string): Promise<AccountBalance[]> {
+    this.open()
+    const range = account === undefined ? {} : under(part(account, 'account'))
+    const out: AccountBalance[] = []
+    for await (const [k, v] of this.subs.balances.iterator(range)) out.push(decodeBalance(k, v))
+    return out
+  }
+
+  /** Entries in posting order: all of them, or those debiting or crediting `account`. */
+  async entries (account?: string): Promise<LedgerEntry[]> {
+    this.open()
+    const ids: string[] = []
+    const dec = new TextDecoder()
+    const source = account === undefined ? this.subs.log.values() : this.subs.byAccount.values(under(part(account, 'account')))
+    for await (const v of source) ids.push(dec.decode(v))
+    const values = ids.length === 0 ? [] : await this.subs.transfers.getMany(ids)
+    return values.map((v, i) => {
+      check(v !== undefined, 'corrupt', `ledger index points at missing transfer ${ids[i] ?? ''}`)
+      return toEntry(decodeJson<StoredTransfer>(v))
+    })
+  }
+
+  /**
+   * Full consistency check: per currency the balances sum to zero, and every balance equals
+   * what the transfers imply (so nothing was posted twice or half-posted).
+   */
+  async checkLedger (): Promise<LedgerCheck> {
+    const problems: string[] = []
+    const expected = new Map<string, { debits: bigint, credits: bigint }>()
+    const seen = new Set<string>()
+    const add = (account: string, currency: string, side: 'debits' | 'credits', amount: bigint): void => {
+      const k = join(account, currency)
+      const e = expected.get(k) ?? { debits: 0n, credits: 0n }
+      e[side] += amount
+      expected.set(k, e)
+    }
+    for (const e of await this.entries()) {
+      if (seen.has(e.id)) problems.push(`transfer ${e.id} appears twice in the log`)
+      seen.add(e.id)
+      add(e.debit, e.currency, 'debits', e.amount)
+      add(e.credit, e.currency, 'credits', e.amount)
+    }
+    const totals = new Map<string, bigint>()
+    for (const b of await this.balances()) {
+      totals.set(b.currency, (totals.get(b.currency) ?? 0n) + b.net)
+      const k = join(b.account, b.currency)
+      const e = expected.get(k) ?? { debits: 0n, credits: 0n }
+      if (e.debits !== b.debits || e.credits !== b.credits) {
+        problems.push(`${b.account} ${b.currency}: stored ${b.debits}/${b.credits}, transfers imply ${e.debits}/${e.credits}`)
+      }
+      expected.delete(k)
+    }
+    for (const k of expected.keys()) problems.push(`no balance stored for ${k.replace(SEP, ' ')}`)
+    for (const [currency, total] of totals) if (total !== 0n) problems.push(`${currency} balances sum to ${total}`)
+    return { ok: problems.length === 0, problems }
+  }
+
+  // ---- pending work and meta ---------------------------------------------------------------
+
+  /** Records (or replaces) an unfinished exchange so a restarted agent can resume it. */
+  async putPending (kind: string, key: string, value: Json): Promise<void> { await this.one(this.stepPutPending(kind, key, value)) }
+
+  async deletePending (kind: string, key: string): Promise<void> { await this.one(this.stepDeletePending(kind, key)) }
+
+  async getPending (kind: string, key: string): Promise<Json | undefined> {
+    this.open()
+    const v = await this.subs.pending.get(join(part(kind, 'pending kind'), part(key, 'pending key')))
+    return v === undefined ? undefined : decodeJson<Json>(v)
+  }
+
+  /** Unfinished exchanges of one kind, ordered by key. */
+  async listPending (kind: string): Promise<PendingRecord[]> {
+    this.open()
+    const out: PendingRecord[] = []
+    for await (const [k, v] of this.subs.pending.iterator(under(part(kind, 'pending kind')))) {
+      out.push({ kind, key: k.slice(kind.length + 1), value: decodeJson<Json>(v) })
+    }
+    return out
+  }
+
+  /** @internal */
+  stepPutPending (kind: string, key: string, value: Json): Step {
+    const k = join(part(kind, 'pending kind'), part(key, 'pending key'))
+    const v = encodeJson(value)
+    return async (tx) => { await tx.put(this.subs.pending, k, v); return 'done' }
+  }
+
+  /** @internal */
+  stepDeletePending (kind: string, key: string): Step {
+    const k = join(part(kind, 'pending kind'), part(key, 'pending key'))
+    return async (tx) => { await tx.del(this.subs.pending, k); return 'done' }
+  }
+
+  async getMeta (key: string): Promise<Json | undefined> {
+    this.open()
+    const v = await this.subs.meta.get(part(key, 'meta key'))
+    return v === undefined ? undefined : decodeJson<Json>(v)
+  }
+
+  async putMeta (key: string, value: Json): Promise<void> { await this.one(this.stepPutMeta(key, value)) }
+
+  /** @internal */
+  stepPutMeta (key: string, value: Json): Step {
+    const k = part(key, 'meta key')
+    const v = encodeJson(value)
+    return async (tx) => { await tx.put(this.subs.meta, k, v); return 'done' }
+  }
+}
+
+/**
+ * Writes that must change together, e.g. "co-signed attestation persisted" and "exchange done":
+ * `store.batch().putAttestation(a).deletePending('border', key).write()`.
+ * Arguments are validated when added (StoreError); results come back in order from write().
+ */
+export class StoreBatch {
+  private readonly steps: Step[] = []
+  private written = false
+
+  constructor (private readonly store: Store) {}
+
+  putTariff (t: TariffRecord): this { return this.add(this.store.stepTariff(t)) }
+  putReport (r: ReportRecord): this { return this.add(this.store.stepReport(r)) }
+  putAttestation (a: AttestationRecord): this { return this.add(this.store.stepAttestation(a)) }
+  putStatement (s: StatementRecord): this { return this.add(this.store.stepStatement(s)) }
+  putDispute (d: DisputeInput): this { return this.add(this.store.stepDispute(d)) }
+  resolveDispute (r: ResolveInput): this { return this.add(this.store.stepResolve(r)) }
+  post (t: Transfer): this { return this.add(this.store.stepPost(t)) }
+  putPending (kind: string, key: string, value: Json): this { return this.add(this.store.stepPutPending(kind, key, value)) }
+  deletePending (kind: string, key: string): this { return this.add(this.store.stepDeletePending(kind, key)) }
+  putMeta (key: string, value: Json): this { return this.add(this.store.stepPutMeta(key, value)) }
+
+  get length (): number { return this.steps.length }
+
+  /** Commits every operation in one synced batch, or none if any fails. A batch is written once. */
+  async write (): Promise<BatchOutcome> {
+    check(!this.written, 'invalid_argument', 'this batch was already written')
+    this.written = true
+    return await this.store.commit(this.steps)
+  }
+
+  private add (step: Step): this {
+    check(!this.written, 'invalid_argument', 'this batch was already written')
+    this.steps.push(step)
+    return this
+  }
+}
+
+function checkBytes (b: Uint8Array): void {
+  check(b instanceof Uint8Array, 'invalid_argument', 'bytes must be a Uint8Array')
+}
+
+function slotKey (border: string, start: number, what: string): string {
+  return join(checkBorder(border), pad(start, what))
+}
+
+function reportKey (border: string, intervalStart: number, reporter: string): string {
+  return join(slotKey(border, intervalStart, 'intervalStart'), part(reporter, 'reporter'))
+}
+
+function disputeKey (kind: string, border: string, key: string): string {
+  check(kind === 'usage' || kind === 'settlement', 'invalid_argument', `dispute kind must be usage or settlement, got ${kind}`)
+  return join(checkBorder(border), kind, part(key, 'dispute key'))
+}
