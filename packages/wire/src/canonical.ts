@@ -20,6 +20,10 @@ import { checkSemantics } from './semantics.js'
 const ENVELOPES = Object.fromEntries(DOC_TYPES.map(t => [t, TypeCompiler.Compile(envelopeSchema(t))])) as Record<DocType, TypeCheck<any>>
 const BODIES = Object.fromEntries(DOC_TYPES.map(t => [t, TypeCompiler.Compile(BODY_SCHEMAS[t])])) as Record<DocType, TypeCheck<any>>
 
+// Lenient on encoding forms (long integers, indefinite lengths, repeated keys) so that the
+// re-encoding comparison, not the tokenizer, refuses them: every such case reads 'non-canonical'.
+const DECODE_OPTIONS = { ...dagCbor.decodeOptions, strict: false, allowIndefinite: true, rejectDuplicateMapKeys: false }
+
 const WRONG_KIND = new Set<ValueErrorType>([
   ValueErrorType.Array, ValueErrorType.Boolean, ValueErrorType.Integer, ValueErrorType.Null,
   ValueErrorType.Number, ValueErrorType.Object, ValueErrorType.String, ValueErrorType.Uint8Array,
@@ -151,7 +155,7 @@ export function decodeDocument (bytes: Uint8Array, expectedType?: DocType): Resu
   let value: unknown
   let rest: Uint8Array
   try {
-    [value, rest] = decodeFirst(bytes, dagCbor.decodeOptions)
+    [value, rest] = decodeFirst(bytes, DECODE_OPTIONS)
   } catch (e) {
     // cborg reports every decoding failure (and a stack overflow on absurd nesting) by throwing.
     return err(new WireError('malformed', e instanceof Error ? e.message : 'undecodable CBOR'))
