@@ -111,7 +111,7 @@ export class Store {
   /** @internal counts keys and restores the ledger's sequence and totals; asserts zero-sum. */
   async load (): Promise<void> {
     for (const sub of Object.values(this.subs)) {
-      for await (const _ of sub.keys()) this.counters.keys++ // eslint-disable-line @typescript-eslint/no-unused-vars
+      for await (const key of sub.keys()) if (key !== undefined) this.counters.keys++
     }
     for await (const last of this.subs.log.keys({ reverse: true, limit: 1 })) this.ledger.nextSeq = Number(last) + 1
     for await (const [k, v] of this.subs.balances.iterator()) {
@@ -142,7 +142,7 @@ export class Store {
 
   /** @internal runs the steps under the write lock and commits them atomically. */
   async commit (steps: Step[]): Promise<BatchOutcome> {
-    this.open()
+    this.assertOpen()
     const run = this.queue.then(async () => {
       const tx = new Tx()
       const led = new LedgerTx(this.ledger)
@@ -163,7 +163,7 @@ export class Store {
     return await run
   }
 
-  private open (): void {
+  private assertOpen (): void {
     if (this.closed) throw new StoreError('closed', 'the store is closed')
   }
 
@@ -178,7 +178,7 @@ export class Store {
   async putTariff (t: TariffRecord): Promise<PutResult> { return await this.one(this.stepTariff(t)) }
 
   async getTariff (id: string): Promise<TariffRecord | undefined> {
-    this.open()
+    this.assertOpen()
     const v = await this.subs.tariffDocs.get(part(id, 'tariff id'))
     if (v === undefined) return undefined
     const { meta, bytes } = decodeEnvelope<TariffMeta>(v)
@@ -208,7 +208,7 @@ export class Store {
   }
 
   private async findTariff (issuer: string, accept: (m: TariffMeta) => boolean): Promise<TariffRecord | undefined> {
-    this.open()
+    this.assertOpen()
     for await (const v of this.subs.tariffs.values({ ...under(part(issuer, 'issuer')), reverse: true })) {
       const m = decodeJson<TariffMeta>(v)
       if (accept(m)) return await this.getTariff(m.id)
@@ -299,7 +299,7 @@ export class Store {
   }
 
   private async getDoc<K extends object> (sub: Sub, key: string, fields: K): Promise<(K & { id: string, bytes: Uint8Array }) | undefined> {
-    this.open()
+    this.assertOpen()
     const v = await sub.get(key)
     if (v === undefined) return undefined
     const { meta, bytes } = decodeEnvelope<DocMeta>(v)
@@ -307,7 +307,7 @@ export class Store {
   }
 
   private async listDocs<K extends object> (sub: Sub, range: object, fields: (key: string) => K): Promise<Array<K & { id: string, bytes: Uint8Array }>> {
-    this.open()
+    this.assertOpen()
     const out: Array<K & { id: string, bytes: Uint8Array }> = []
     for await (const [k, v] of sub.iterator(range)) {
       const { meta, bytes } = decodeEnvelope<DocMeta>(v)
@@ -324,14 +324,14 @@ export class Store {
   async resolveDispute (r: ResolveInput): Promise<ResolveResult> { return await this.one(this.stepResolve(r)) }
 
   async getDispute (kind: DisputeInput['kind'], border: string, key: string): Promise<DisputeRecord | undefined> {
-    this.open()
+    this.assertOpen()
     const v = await this.subs.disputes.get(disputeKey(kind, border, key))
     return v === undefined ? undefined : decodeJson<DisputeRecord>(v)
   }
 
   /** Disputes of one border (or all), optionally only open or only resolved ones. */
   async listDisputes (border?: string, status?: DisputeRecord['status']): Promise<DisputeRecord[]> {
-    this.open()
+    this.assertOpen()
     const range = border === undefined ? {} : under(checkBorder(border))
     const out: DisputeRecord[] = []
     for await (const v of this.subs.disputes.values(range)) {
@@ -384,22 +384,24 @@ export class Store {
   }
 
   async getTransfer (id: string): Promise<LedgerEntry | undefined> {
-    this.open()
+    this.assertOpen()
     const v = await this.subs.transfers.get(part(id, 'transfer id'))
     return v === undefined ? undefined : toEntry(decodeJson<StoredTransfer>(v))
   }
 
-  /** Balance of one account in one currency (zeros, decimals -1, if it never moved). */
+  /** Balance of one account in one currency; zeros if it never moved (decimals -1 if the currency was never posted). */
   async balance (account: string, currency: string): Promise<AccountBalance> {
-    this.open()
+    this.assertOpen()
     const v = await this.subs.balances.get(join(part(account, 'account'), part(currency, 'currency')))
-    if (v === undefined) return { account, currency, decimals: -1, debits: 0n, credits: 0n, net: 0n }
-    return decodeBalance(join(account, currency), v)
+    if (v !== undefined) return decodeBalance(join(account, currency), v)
+    const cur = await this.subs.currencies.get(currency)
+    const decimals = cur === undefined ? -1 : decodeJson<{ decimals: number }>(cur).decimals
+    return { account, currency, decimals, debits: 0n, credits: 0n, net: 0n }
   }
 
   /** Every balance (of one account, if given), ordered by account then currency. */
   async balances (account?: string): Promise<AccountBalance[]> {
-    this.open()
+    this.assertOpen()
     const range = account === undefined ? {} : under(part(account, 'account'))
     const out: AccountBalance[] = []
     for await (const [k, v] of this.subs.balances.iterator(range)) out.push(decodeBalance(k, v))
@@ -408,7 +410,7 @@ export class Store {
 
   /** Entries in posting order: all of them, or those debiting or crediting `account`. */
   async entries (account?: string): Promise<LedgerEntry[]> {
-    this.open()
+    this.assertOpen()
     const ids: string[] = []
     const dec = new TextDecoder()
     const source = account === undefined ? this.subs.log.values() : this.subs.byAccount.values(under(part(account, 'account')))
@@ -463,14 +465,14 @@ export class Store {
   async deletePending (kind: string, key: string): Promise<void> { await this.one(this.stepDeletePending(kind, key)) }
 
   async getPending (kind: string, key: string): Promise<Json | undefined> {
-    this.open()
+    this.assertOpen()
     const v = await this.subs.pending.get(join(part(kind, 'pending kind'), part(key, 'pending key')))
     return v === undefined ? undefined : decodeJson<Json>(v)
   }
 
   /** Unfinished exchanges of one kind, ordered by key. */
   async listPending (kind: string): Promise<PendingRecord[]> {
-    this.open()
+    this.assertOpen()
     const out: PendingRecord[] = []
     for await (const [k, v] of this.subs.pending.iterator(under(part(kind, 'pending kind')))) {
       out.push({ kind, key: k.slice(kind.length + 1), value: decodeJson<Json>(v) })
@@ -492,7 +494,7 @@ export class Store {
   }
 
   async getMeta (key: string): Promise<Json | undefined> {
-    this.open()
+    this.assertOpen()
     const v = await this.subs.meta.get(part(key, 'meta key'))
     return v === undefined ? undefined : decodeJson<Json>(v)
   }

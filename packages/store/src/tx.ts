@@ -5,9 +5,7 @@ import type { AbstractBatchOperation, AbstractLevel, AbstractSublevel } from 'ab
 import { utf8Length } from './codec.js'
 
 // The backend's storage format differs (classic-level, memory-level, ...); we only use bytes.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyLevel = AbstractLevel<any, any, any>
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Sub = AbstractSublevel<AnyLevel, any, string, Uint8Array>
 
 export class Tx {

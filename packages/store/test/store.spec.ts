@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { borderOf, StoreError, type Store, type TariffRecord } from '../src/index.js'
+import { MemoryLevel } from 'memory-level'
+import { borderOf, openStore, StoreError, type Store, type TariffRecord } from '../src/index.js'
 import { classic, memory, type Backend } from './backends.js'
 
 const A = '12D3KooWAlice'
@@ -206,3 +207,21 @@ for (const backend of [memory(), classic()] as Backend[]) {
     })
   })
 }
+
+describe('store on a sublevel', () => {
+  it('keeps many agents apart in one shared memory-level, as the simulator does', async () => {
+    const root = new MemoryLevel()
+    const a = await openStore({ db: root.sublevel('agent-a') })
+    const b = await openStore({ db: root.sublevel('agent-b') })
+    assert.equal(await a.putAttestation({ border: AB, intervalStart: 0, id: 'x', bytes: bytes(1) }), 'created')
+    assert.equal(await b.putAttestation({ border: AB, intervalStart: 0, id: 'y', bytes: bytes(2) }), 'created')
+    assert.equal(await a.post({ id: 't', debit: 'p', credit: 'q', amount: 1n, currency: 'EUR', decimals: 2, ref: '', time: 0 }), 'created')
+    assert.equal((await b.getAttestation(AB, 0))?.id, 'y')
+    assert.deepEqual(await b.entries(), [])
+    assert.equal(a.stats().keys, 8)
+    assert.equal(b.stats().keys, 1)
+    await a.close()
+    await b.close()
+    await root.close()
+  })
+})
