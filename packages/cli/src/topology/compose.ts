@@ -1,0 +1,201 @@
+/**
+ * Topology → docker-compose file and per-agent configs and keys. Each border (and each
+ * clearer-to-operator link) is its own internal docker network holding just its two agents, so
+ * an agent can reach only its neighbours; each agent also gets a network of its own ("api-NAME")
+ * through which its HTTP port is published on 127.0.0.1. Pure: keys come from the factory and
+ * files are returned, not written (see write.ts).
+ */
+import { stringify as toYaml } from 'yaml'
+import { AGENT_CONTRACT as C } from './contract.js'
+import type { KeyFactory } from './keys.js'
+import { borderNetworkName, inverseStatus, parseTopology, type Status, type Topology, type TopologyError } from './schema.js'
+
+export interface ComposeOptions {
+  keyFactory: KeyFactory
+  /** Agent image (default splitedge/agent:dev). */
+  image?: string
+  /** First host port for the published HTTP APIs; agent i gets base + i (default 18080). */
+  hostPortBase?: number
+  /** Run docker/placeholder-agent.mjs instead of `splitedge agent` (until the agent is ready). */
+  placeholder?: boolean
+}
+
+export interface NeighbourEntry { name: string, peerId: string, addrs: string[], status: Status, tolerance?: string }
+
+/** The agent config file's content (packages/agent/src/config/schema.ts). */
+export interface AgentConfigDoc {
+  name: string
+  key: string
+  dataDir: string
+  listen: string[]
+  http: { host: string, port: number }
+  tariff?: string
+  interval?: { lengthMs: number, graceMs?: number }
+  settlement?: { periodIntervals: number }
+  usage: Record<string, unknown>
+  neighbours: NeighbourEntry[]
+  clearers: string[]
+}
+
+export interface PlannedNetwork {
+  /** Name inside the compose project (docker prefixes it with the project name). */
+  name: string
+  kind: 'border' | 'clearing' | 'api'
+  internal: boolean
+  members: string[]
+}
+
+export interface PlannedAgent {
+  name: string
+  role: Topology['operators'][number]['role']
+  peerId: string
+  /** Networks this agent joins; the api network first (it carries the published port). */
+  networks: string[]
+  hostPort: number
+  config: AgentConfigDoc
+  /** For clearers: the operators it serves. */
+  serves: string[]
+}
+
+export interface GeneratedFile {
+  /** Relative to the output directory. */
+  path: string
+  content: string | Uint8Array
+  mode: number
+}
+
+export interface ComposedTopology {
+  project: string
+  image: string
+  placeholder: boolean
+  agents: PlannedAgent[]
+  networks: PlannedNetwork[]
+  /** The compose document (also in files as docker-compose.yml). */
+  compose: Record<string, unknown>
+  files: GeneratedFile[]
+}
+
+export type ComposeOutcome = { ok: true, value: ComposedTopology } | { ok: false, errors: TopologyError[] }
+
+/** The files an agent's config directory holds, relative to it. */
+export const agentFiles = (name: string): { config: string, key: string, tariff: string } =>
+  ({ config: 'agent.yaml', key: `${name}.key`, tariff: 'tariff.yaml' })
+
+export async function composeTopology (input: string | Topology, options: ComposeOptions): Promise<ComposeOutcome> {
+  let topology: Topology
+  if (typeof input === 'string') {
+    const parsed = parseTopology(input)
+    if (!parsed.ok) return parsed
+    topology = parsed.topology
+  } else topology = input
+
+  const image = options.image ?? C.image
+  const placeholder = options.placeholder ?? false
+  const base = options.hostPortBase ?? 18080
+
+  const keys = new Map<string, { peerId: string, keyFile: Uint8Array }>()
+  for (const op of topology.operators) keys.set(op.name, await options.keyFactory(op.name))
+  const peerIdOf = (n: string): string => {
+    const k = keys.get(n)
+    if (k === undefined) throw new Error(`invariant: no key for ${n}`)
+    return k.peerId
+  }
+  const addrOf = (n: string): string => `/dns4/${n}/tcp/${C.p2pPort}`
+
+  const networks: PlannedNetwork[] = [
+    ...topology.borders.map(b => ({ name: borderNetworkName(b.a, b.b), kind: 'border' as const, internal: true, members: [b.a, b.b] })),
+    ...topology.clearing.flatMap(c => c.serves.map(s => ({ name: borderNetworkName(c.clearer, s), kind: 'clearing' as const, internal: true, members: [c.clearer, s] }))),
+    ...topology.operators.map(o => ({ name: `api-${o.name}`, kind: 'api' as const, internal: false, members: [o.name] }))
+  ]
+
+  const agents: PlannedAgent[] = topology.operators.map((op, i) => {
+    const neighbours: NeighbourEntry[] = []
+    for (const b of topology.borders) {
+      const [other, status] = b.a === op.name ? [b.b, b.status] : b.b === op.name ? [b.a, inverseStatus(b.status)] : [undefined, undefined]
+      if (other === undefined || status === undefined) continue
+      neighbours.push({ name: other, peerId: peerIdOf(other), addrs: [addrOf(other)], status, ...(b.tolerance !== undefined ? { tolerance: b.tolerance } : {}) })
+    }
+    const clearers = topology.clearing.filter(c => c.serves.includes(op.name)).map(c => peerIdOf(c.clearer))
+    const serves = topology.clearing.filter(c => c.clearer === op.name).flatMap(c => c.serves)
+    const files = agentFiles(op.name)
+    const config: AgentConfigDoc = {
+      name: op.name,
+      key: `${C.configDir}/${files.key}`,
+      dataDir: C.dataDir,
+      listen: [`/ip4/0.0.0.0/tcp/${C.p2pPort}`],
+      http: { host: '0.0.0.0', port: C.httpPort },
+      ...(op.tariff !== undefined ? { tariff: `${C.configDir}/${files.tariff}` } : {}),
+      ...(topology.interval !== undefined ? { interval: topology.interval } : {}),
+      ...(topology.settlement !== undefined ? { settlement: topology.settlement } : {}),
+      usage: op.usage ?? topology.usage ?? { source: 'http' },
+      neighbours,
+      clearers
+    }
+    return {
+      name: op.name,
+      role: op.role,
+      peerId: peerIdOf(op.name),
+      networks: networks.filter(n => n.members.includes(op.name)).sort((x, y) => Number(x.kind !== 'api') - Number(y.kind !== 'api')).map(n => n.name),
+      hostPort: base + i,
+      config,
+      serves
+    }
+  })
+
+  const compose = composeDocument(topology, agents, networks, image, placeholder)
+  const files: GeneratedFile[] = [
+    { path: 'docker-compose.yml', content: composeHeader(topology.name) + toYaml(compose), mode: 0o644 },
+    { path: 'topology.json', content: JSON.stringify(planSummary(topology.name, agents, networks), null, 2) + '\n', mode: 0o644 }
+  ]
+  for (const a of agents) {
+    const f = agentFiles(a.name)
+    const op = topology.operators.find(o => o.name === a.name)
+    files.push({ path: `${a.name}/${f.config}`, content: toYaml(a.config), mode: 0o644 })
+    files.push({ path: `${a.name}/${f.key}`, content: keys.get(a.name)?.keyFile ?? new Uint8Array(), mode: 0o600 })
+    if (op?.tariff !== undefined) files.push({ path: `${a.name}/${f.tariff}`, content: toYaml(op.tariff), mode: 0o644 })
+  }
+  return { ok: true, value: { project: topology.name, image, placeholder, agents, networks, compose, files } }
+}
+
+function composeDocument (t: Topology, agents: PlannedAgent[], networks: PlannedNetwork[], image: string, placeholder: boolean): Record<string, unknown> {
+  const services: Record<string, unknown> = {}
+  const volumes: Record<string, unknown> = {}
+  for (const a of agents) {
+    services[a.name] = {
+      image,
+      hostname: a.name,
+      ...(placeholder ? { entrypoint: ['node'], command: [...C.placeholderArgs] } : { command: [...C.agentArgs] }),
+      volumes: [`./${a.name}:${C.configDir}:ro`, `${a.name}-data:${C.dataDir}`],
+      networks: Object.fromEntries(a.networks.map(n => [n, {}])),
+      ports: [`127.0.0.1:${a.hostPort}:${C.httpPort}`],
+      healthcheck: { test: [...C.healthcheck], interval: '5s', timeout: '3s', retries: 3, start_period: '10s' },
+      labels: { 'org.splitedge.topology': t.name, 'org.splitedge.role': a.role, 'org.splitedge.peer-id': a.peerId },
+      restart: 'unless-stopped'
+    }
+    volumes[`${a.name}-data`] = {}
+  }
+  return {
+    services,
+    networks: Object.fromEntries(networks.map(n => [n.name, n.internal ? { internal: true } : {}])),
+    volumes
+  }
+}
+
+function composeHeader (name: string): string {
+  return [
+    `# splitedge topology "${name}", written by \`splitedge topology compose\`.`,
+    `# Run: docker compose -p ${name} up -d   (from this directory)`,
+    '# Each border is an internal network holding just its two agents; api-NAME publishes',
+    `# NAME's HTTP API on 127.0.0.1. The agents run as uid ${C.uid}: give them the config`,
+    `# directories first (chown -R ${C.uid}:${C.gid} */), since keys are mode 0600.`,
+    ''
+  ].join('\n')
+}
+
+function planSummary (name: string, agents: PlannedAgent[], networks: PlannedNetwork[]): Record<string, unknown> {
+  return {
+    name,
+    agents: agents.map(a => ({ name: a.name, role: a.role, peerId: a.peerId, hostPort: a.hostPort, networks: a.networks, neighbours: a.config.neighbours.map(n => n.name), serves: a.serves })),
+    networks
+  }
+}

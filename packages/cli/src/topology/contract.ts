@@ -1,0 +1,26 @@
+/**
+ * The provisional agent contract the topology composer and the docker tests code against, kept in
+ * one place so it is easy to adjust when the agent lands: ports, paths and the user inside the
+ * image (docker/Dockerfile), and the command that runs an agent there.
+ */
+export const AGENT_CONTRACT = {
+  /** libp2p TCP port every agent listens on inside its container. */
+  p2pPort: 7000,
+  /** HTTP API port (GET /health, GET /metrics, POST /v1/usage). */
+  httpPort: 8080,
+  /** Where an agent's config, key and tariff live inside the container. */
+  configDir: '/etc/splitedge',
+  /** The data volume. */
+  dataDir: '/var/lib/splitedge',
+  /** The non-root user of docker/Dockerfile; config files are handed over owned by it. */
+  uid: 10001,
+  gid: 10001,
+  /** The image docker/build-image.sh builds by default. */
+  image: 'splitedge/agent:dev',
+  /** Arguments after the image's entrypoint (`node /app/packages/cli/bin/splitedge.js`). */
+  agentArgs: ['agent', '--config', '/etc/splitedge/agent.yaml'] as readonly string[],
+  /** The stand-in server (docker/placeholder-agent.mjs) run with `--entrypoint node` until the agent is ready. */
+  placeholderArgs: ['/app/docker/placeholder-agent.mjs', '--config', '/etc/splitedge/agent.yaml'] as readonly string[],
+  /** The image's healthcheck command. */
+  healthcheck: ['CMD', 'node', '/app/docker/healthcheck.mjs'] as readonly string[]
+} as const
