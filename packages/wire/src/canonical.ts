@@ -108,9 +108,11 @@ function deepFreeze<T> (v: T): T {
  * message bytes cached: what documents hold. Copying keeps the caller's object free to change;
  * freezing keeps the cache honest.
  */
-export function adoptBody<T extends DocType> (type: T, body: BodyOf<T>, copy = true): { body: BodyOf<T>, message: Uint8Array } {
+export function adoptBody<T extends DocType> (
+  type: T, body: BodyOf<T>, copy = true, knownBytes?: Uint8Array
+): { body: BodyOf<T>, message: Uint8Array } {
   const held = deepFreeze(copy ? plainCopy(body) : body)
-  const bytes = encodeBody(held)
+  const bytes = knownBytes ?? encodeBody(held)
   const tag = domainTag(type)
   const message = new Uint8Array(tag.length + bytes.length)
   message.set(tag, 0)
@@ -138,6 +140,19 @@ export function encodeDocument (doc: AnyDocument | Document): Uint8Array {
 
 function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0
+}
+
+// A canonical envelope starts: map(4), "v", 1, "body" (DAG-CBOR orders keys by length, then
+// bytewise: v, body, sigs, type), and ends with "sigs" and "type" and their values.
+const ENVELOPE_HEAD = Uint8Array.from([0xa4, 0x61, 0x76, WIRE_VERSION, 0x64, 0x62, 0x6f, 0x64, 0x79])
+
+/** The body's canonical bytes inside canonical envelope bytes (a copy), or undefined if not found. */
+function bodyBytesOf (bytes: Uint8Array, doc: AnyDocument): Uint8Array | undefined {
+  const tail = dagCbor.encode({ sigs: doc.sigs, type: doc.type }).subarray(1) // drop the map header
+  const end = bytes.length - tail.length
+  if (end <= ENVELOPE_HEAD.length) return undefined
+  if (!sameBytes(bytes.subarray(0, ENVELOPE_HEAD.length), ENVELOPE_HEAD) || !sameBytes(bytes.subarray(end), tail)) return undefined
+  return bytes.slice(ENVELOPE_HEAD.length, end)
 }
 
 /**
@@ -202,8 +217,9 @@ export function decodeDocument (bytes: Uint8Array, expectedType?: DocType): Resu
     if (a > b) return err(new WireError('non-canonical', 'signatures must be sorted by signer', `/sigs/${i}`))
   }
 
-  // The decoded body is ours alone: freeze it in place instead of copying.
-  const { body } = adoptBody(type, doc.body, false)
+  // The decoded body is ours alone: freeze it in place instead of copying, and take its
+  // canonical bytes from the input rather than encoding it again.
+  const { body } = adoptBody(type, doc.body, false, bodyBytesOf(bytes, doc))
   // Copy signatures out of the input buffer, which the caller may reuse.
   const copied = sigs.map(s => Object.freeze({ signer: s.signer, sig: Uint8Array.from(s.sig) }))
   return ok(Object.freeze({ type, v: WIRE_VERSION, body, sigs: Object.freeze(copied) }) as AnyDocument)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { PricingTariff } from '@splitedge/model'
 import {
-  DOC_TYPES, cosign, decodeDocument, docId, encodeDocument, mergeSignatures, requiredSigners, sign, tariffToPricing,
+  DOC_TYPES, cosign, decodeDocument, domainTag, encodeBody, signedMessage, docId, encodeDocument, mergeSignatures, requiredSigners, sign, tariffToPricing,
   verifyDocument, type WirePricingTariff
 } from '../src/index.js'
 import { allDocuments, attestationBody, must, parties, tariffBody } from './fixtures.js'
@@ -27,6 +27,8 @@ describe('wire: round trip', () => {
       assert.deepEqual(encodeDocument(back.value), bytes)
       assert.equal(docId(back.value), docId(doc))
       assert.ok(verifyDocument(back.value).ok, type)
+      // The message bytes cached on decode are exactly the tag and the canonical body.
+      assert.deepEqual(signedMessage(type, back.value.body), Uint8Array.from([...domainTag(type), ...encodeBody(back.value.body)]))
       // And without naming the expected type.
       assert.ok(decodeDocument(bytes).ok, type)
     }

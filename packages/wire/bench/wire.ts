@@ -1,0 +1,123 @@
+// `npm run bench -- wire [seconds-per-sample]`: signing and verifying throughput of the package's
+// API against raw node:crypto Ed25519 on the same bytes in the same run (and @noble/ed25519 for
+// reference). Prints one line per measurement, then one JSON object as the last line of stdout.
+import { createHash, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto'
+import * as ed from '@noble/ed25519'
+import {
+  cosign, decodeDocument, encodeDocument, privateKeyObject, publicKeyObject, sign, signedMessage, verifyDocument
+} from '../src/index.js'
+import { attestationBody, must, parties, tariffBody } from '../test/fixtures.js'
+
+ed.hashes.sha512 = (m: Uint8Array) => new Uint8Array(createHash('sha512').update(m).digest())
+const gc = (globalThis as { gc?: () => void }).gc
+const sampleSeconds = Number(process.argv[2] ?? '0.5')
+const ROUNDS = 5
+
+/** Operations per second of `op`, over about `sampleSeconds` (checks the clock every 64 calls). */
+function rate (op: () => unknown, seconds = sampleSeconds): number {
+  gc?.()
+  const budget = BigInt(Math.round(seconds * 1e9))
+  const start = process.hrtime.bigint()
+  let n = 0
+  let elapsed = 0n
+  do {
+    for (let i = 0; i < 64; i++) op()
+    n += 64
+    elapsed = process.hrtime.bigint() - start
+  } while (elapsed < budget)
+  return n / (Number(elapsed) / 1e9)
+}
+
+/**
+ * Measure several operations in interleaved rounds (so drift in machine load hits all alike)
+ * and keep each one's median.
+ */
+function measure (ops: Record<string, () => unknown>, seconds = sampleSeconds): Record<string, number> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(ops).map(k => [k, []]))
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, op] of Object.entries(ops)) samples[name]?.push(rate(op, seconds))
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => {
+    const sorted = [...v].sort((a, b) => a - b)
+    return [k, sorted[Math.floor(sorted.length / 2)] as number]
+  }))
+}
+
+const round = (x: number): number => Math.round(x)
+const ratio = (a: number, b: number): number => Math.round((a / b) * 1000) / 1000
+
+async function main (): Promise<void> {
+  const p = await parties()
+  const tariffInput = tariffBody(p)
+  const attInput = attestationBody(p)
+
+  // What a receiver holds: documents decoded from the wire.
+  const tariff = must(decodeDocument(encodeDocument(must(sign(p.a, 'tariff', tariffInput))), 'tariff'))
+  const cosigned = must(cosign(p.hi, must(sign(p.lo, 'usage-attestation', attInput))))
+  const attestation = must(decodeDocument(encodeDocument(cosigned), 'usage-attestation'))
+  const tariffBytes = encodeDocument(tariff)
+  const attBytes = encodeDocument(attestation)
+  if (!verifyDocument(tariff).ok || !verifyDocument(attestation).ok) throw new Error('bench documents do not verify')
+
+  // Raw node:crypto on exactly the bytes the package signs, with prebuilt KeyObjects.
+  const message = signedMessage('tariff', tariff.body)
+  const seed = createHash('sha256').update('splitedge-test-1').digest()
+  const priv = privateKeyObject(seed)
+  const pub = publicKeyObject(p.a.publicKey)
+  const tariffSig = (tariff.sigs[0] as { sig: Uint8Array }).sig
+  if (!cryptoVerify(null, message, pub, tariffSig)) throw new Error('raw verify failed')
+  const nobleSig = ed.sign(message, seed)
+
+  const verify = measure({
+    node_crypto_verify: () => cryptoVerify(null, message, pub, tariffSig),
+    verify: () => verifyDocument(tariff),
+    attestation_verify: () => verifyDocument(attestation)
+  })
+  for (const [k, v] of Object.entries(verify)) console.log(`${k}: ${round(v)}/s`)
+  const signing = measure({
+    node_crypto_sign: () => cryptoSign(null, message, priv),
+    sign: () => sign(p.a, 'tariff', tariffInput),
+    attestation_sign: () => sign(p.lo, 'usage-attestation', attInput)
+  })
+  for (const [k, v] of Object.entries(signing)) console.log(`${k}: ${round(v)}/s`)
+  const decoding = measure({
+    decode_verify: () => { const d = decodeDocument(tariffBytes, 'tariff'); if (d.ok) verifyDocument(d.value) },
+    attestation_decode_verify: () => { const d = decodeDocument(attBytes, 'usage-attestation'); if (d.ok) verifyDocument(d.value) }
+  })
+  for (const [k, v] of Object.entries(decoding)) console.log(`${k}: ${round(v)}/s`)
+  const noble = measure({
+    noble_verify: () => ed.verify(nobleSig, message, p.a.publicKey),
+    noble_sign: () => ed.sign(message, seed)
+  }, sampleSeconds / 2)
+  for (const [k, v] of Object.entries(noble)) console.log(`${k}: ${round(v)}/s`)
+
+  const r = { ...verify, ...signing, ...decoding, ...noble } as Record<string, number>
+  const get = (k: string): number => r[k] ?? NaN
+  console.log(JSON.stringify({
+    bench: 'wire',
+    node: process.version,
+    sample_seconds: sampleSeconds,
+    rounds: ROUNDS,
+    tariff_bytes: tariffBytes.length,
+    attestation_bytes: attBytes.length,
+    verify_per_s: round(get('verify')),
+    node_crypto_verify_per_s: round(get('node_crypto_verify')),
+    verify_ratio: ratio(get('verify'), get('node_crypto_verify')),
+    sign_per_s: round(get('sign')),
+    node_crypto_sign_per_s: round(get('node_crypto_sign')),
+    sign_ratio: ratio(get('sign'), get('node_crypto_sign')),
+    attestation_verify_per_s: round(get('attestation_verify')),
+    // Two signatures each: compare with half the raw rate.
+    attestation_verify_ratio: ratio(get('attestation_verify'), get('node_crypto_verify') / 2),
+    attestation_sign_per_s: round(get('attestation_sign')),
+    decode_verify_per_s: round(get('decode_verify')),
+    attestation_decode_verify_per_s: round(get('attestation_decode_verify')),
+    noble_verify_per_s: round(get('noble_verify')),
+    noble_sign_per_s: round(get('noble_sign'))
+  }))
+}
+
+main().catch((e: unknown) => {
+  console.error(e)
+  process.exit(1)
+})
