@@ -1,1 +1,32 @@
-export {};
+/**
+ * @splitedge/model: the split-edge pricing model, pure and exact (DESIGN.md sections 2, 3, 7).
+ *
+ * - exact decimals (bigint coefficient + scale), one half-even rounding at the end: `decimal.ts`
+ * - the charge `V * w * p(Q) * f` and the bilateral net across a border: `charge.ts`
+ * - weight resolution for a tariff: `weights.ts`; SLA sliding scales: `sla.ts`
+ * - bilateral settlement statements between two neighbours: `statement.ts`
+ * - the brokerage view (charged to originators = retained + paid to terminators): `brokerage.ts`
+ * - the scenario evaluator and its output: `scenario.ts`, `evaluate.ts`, `output.ts`
+ *
+ * No I/O, no clock, no randomness. Bad input raises `ModelError` with a `code` and a `field`.
+ */
+export * from './types.js'
+export { ModelError, isModelError, type ModelErrorCode } from './errors.js'
+export {
+  type Dec, ZERO, ONE, parseDec, parseNonNegativeDec, isDecimalText, add, sub, neg, mul, sum, cmp, min,
+  isZero, roundHalfEven, format, formatRounded, normalize, dec, pow10
+} from './decimal.js'
+export { charge, netRate, bilateralNet, type BorderSide } from './charge.js'
+export { resolveWeights, ZERO_WEIGHTS } from './weights.js'
+export { parseCriteria, criterionFactor, classFactor, slaFactor, type ParsedCriterion } from './sla.js'
+export {
+  compileScenario, netRateOf, weightsOf, codeUnitOrder, MAX_DECIMALS, type Scenario, type ScenarioNetwork,
+  type ScenarioFlow, type ScenarioTree, type NetworkRole, type CompiledScenario
+} from './scenario.js'
+export { evaluateScenario, type ScenarioResult, type BorderNet } from './evaluate.js'
+export { renderScenarioOutput, simulate } from './output.js'
+export {
+  computeStatement, type StatementInput, type StatementSegment, type StatementLine, type StatementLineKind,
+  type Statement, type UsageLine, type TariffRef
+} from './statement.js'
+export { brokerageView, type BrokerageView, type BrokerageClassView } from './brokerage.js'

@@ -1,0 +1,204 @@
+/**
+ * The scenario format (DESIGN.md section 7): its types, and a strict check that turns the static
+ * parts (networks, prices, weights, SLA) into indexed tables for the evaluator. Every error is a
+ * `ModelError` whose `field` is a path into the scenario (`weights.A.B.send`).
+ */
+import { ONE, parseDec, ZERO, describe, type Dec } from './decimal.js'
+import { netRate } from './charge.js'
+import { ModelError } from './errors.js'
+import { classFactor, isRecord, parseCriteria } from './sla.js'
+import type { ClassId, Decimal, NetworkId, SlaCriterion } from './types.js'
+import { own } from './weights.js'
+
+export type NetworkRole = 'provider' | 'edge'
+
+export interface ScenarioNetwork { id: NetworkId, role: NetworkRole }
+export interface ScenarioFlow { path: NetworkId[], class: ClassId, volume: Decimal }
+export interface ScenarioTree { edges: Array<[NetworkId, NetworkId]>, class: ClassId, volume: Decimal }
+
+export interface Scenario {
+  decimals: number
+  networks: ScenarioNetwork[]
+  prices?: Record<NetworkId, Record<ClassId, Decimal>>
+  weights?: Record<NetworkId, Record<NetworkId | '*', { send?: Decimal, receive?: Decimal }>>
+  flows?: ScenarioFlow[]
+  trees?: ScenarioTree[]
+  sla?: Record<NetworkId, Record<ClassId, SlaCriterion[]>>
+  measured?: Record<NetworkId, Record<ClassId, Record<string, Decimal>>>
+}
+
+/** Largest `decimals` accepted: far beyond any currency, small enough to keep output sane. */
+export const MAX_DECIMALS = 30
+
+const TOP_LEVEL = new Set(['decimals', 'networks', 'prices', 'weights', 'flows', 'trees', 'sla', 'measured',
+  'name', 'description'])
+
+interface WeightRow { send: Dec, receive: Dec }
+
+/** The static part of a scenario, indexed: networks and classes by integer. */
+export interface CompiledScenario {
+  decimals: number
+  ids: NetworkId[]
+  index: Map<NetworkId, number>
+  edge: boolean[]
+  /** Classes any network prices, in code-unit order (the order of output lines). */
+  classes: ClassId[]
+  classIndex: Map<ClassId, number>
+  /** price[n][c], 0 where network n does not price class c. */
+  price: Dec[][]
+  /** factor[n][c]: SLA factor of network n's charges for class c. */
+  factor: Dec[][]
+  /** Explicit weights of network n toward neighbour index (edge networks: none). */
+  named: Array<Map<number, WeightRow>>
+  /** `*` weights of network n (0 when absent or for edge networks). */
+  star: WeightRow[]
+}
+
+const ZERO_ROW: WeightRow = { send: ZERO, receive: ZERO }
+
+/** Check and index everything but flows and trees. */
+export function compileScenario (input: unknown): CompiledScenario {
+  if (!isRecord(input)) throw new ModelError('bad-type', 'scenario', `must be a JSON object, got ${describe(input)}`)
+  for (const k of Object.keys(input)) {
+    if (!TOP_LEVEL.has(k)) throw new ModelError('bad-type', k, `unknown field (expected one of ${[...TOP_LEVEL].join(', ')})`)
+  }
+  const decimals = input.decimals
+  if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > MAX_DECIMALS) {
+    throw new ModelError('bad-type', 'decimals', `must be an integer from 0 to ${MAX_DECIMALS}, got ${describe(decimals)}`)
+  }
+
+  // Networks.
+  if (!Array.isArray(input.networks)) throw new ModelError('bad-type', 'networks', 'must be an array')
+  const ids: NetworkId[] = []
+  const edge: boolean[] = []
+  const index = new Map<NetworkId, number>()
+  input.networks.forEach((n: unknown, i) => {
+    const f = `networks[${i}]`
+    if (!isRecord(n)) throw new ModelError('bad-type', f, 'must be an object { id, role }')
+    if (typeof n.id !== 'string' || n.id === '' || n.id === '*') {
+      throw new ModelError('bad-type', `${f}.id`, `must be a non-empty string other than "*", got ${describe(n.id)}`)
+    }
+    if (n.role !== 'provider' && n.role !== 'edge') {
+      throw new ModelError('bad-type', `${f}.role`, `must be "provider" or "edge", got ${describe(n.role)}`)
+    }
+    if (index.has(n.id)) throw new ModelError('duplicate-network', `${f}.id`, `duplicate network ${describe(n.id)}`)
+    index.set(n.id, ids.length)
+    ids.push(n.id)
+    edge.push(n.role === 'edge')
+  })
+  const networkAt = (id: string, field: string): number => {
+    const i = index.get(id)
+    if (i === undefined) throw new ModelError('unknown-network', field, `unknown network ${describe(id)}`)
+    return i
+  }
+
+  // Prices: the classes priced anywhere are the known classes.
+  const prices = optionalRecord(input.prices, 'prices')
+  const priced = new Map<number, Map<ClassId, Dec>>()
+  const classSet = new Set<ClassId>()
+  for (const [nid, byClass] of Object.entries(prices)) {
+    const n = networkAt(nid, `prices.${nid}`)
+    if (!isRecord(byClass)) throw new ModelError('bad-type', `prices.${nid}`, 'must be an object of class -> price')
+    const m = new Map<ClassId, Dec>()
+    for (const [cls, p] of Object.entries(byClass)) {
+      m.set(cls, parseDec(p, `prices.${nid}.${cls}`))
+      classSet.add(cls)
+    }
+    priced.set(n, m)
+  }
+  const classes = [...classSet].sort(codeUnitOrder)
+  const classIndex = new Map(classes.map((c, i) => [c, i]))
+  // Edge networks charge nobody, so their prices never matter; kept as declared for clarity.
+  const price = ids.map((_, n) => classes.map(c => priced.get(n)?.get(c) ?? ZERO))
+
+  // Weights: edge networks' weights are always 0, whatever the file says.
+  const weights = optionalRecord(input.weights, 'weights')
+  const named = ids.map(() => new Map<number, WeightRow>())
+  const star = ids.map(() => ZERO_ROW)
+  for (const [nid, byNeighbour] of Object.entries(weights)) {
+    const n = networkAt(nid, `weights.${nid}`)
+    if (!isRecord(byNeighbour)) throw new ModelError('bad-type', `weights.${nid}`, 'must be an object of neighbour -> { send, receive }')
+    for (const [jid, pair] of Object.entries(byNeighbour)) {
+      const f = `weights.${nid}.${jid}`
+      const row = parseWeightRow(pair, f)
+      if (edge[n] === true) continue
+      if (jid === '*') star[n] = row
+      else named[n]!.set(networkAt(jid, f), row)
+    }
+  }
+
+  // SLA criteria and measurements: both must name known networks and priced classes.
+  const sla = optionalRecord(input.sla, 'sla')
+  const measured = optionalRecord(input.measured, 'measured')
+  for (const [nid, byClass] of Object.entries(measured)) {
+    networkAt(nid, `measured.${nid}`)
+    if (!isRecord(byClass)) throw new ModelError('bad-type', `measured.${nid}`, 'must be an object of class -> { metric: value }')
+    for (const [cls, metrics] of Object.entries(byClass)) {
+      const f = `measured.${nid}.${cls}`
+      knownClass(classIndex, cls, f)
+      if (!isRecord(metrics)) throw new ModelError('bad-type', f, 'must be an object of metric -> decimal')
+      for (const [metric, v] of Object.entries(metrics)) parseDec(v, `${f}.${metric}`)
+    }
+  }
+  const factor = ids.map(() => classes.map(() => ONE))
+  for (const [nid, byClass] of Object.entries(sla)) {
+    const n = networkAt(nid, `sla.${nid}`)
+    if (!isRecord(byClass)) throw new ModelError('bad-type', `sla.${nid}`, 'must be an object of class -> criteria')
+    for (const [cls, criteria] of Object.entries(byClass)) {
+      const f = `sla.${nid}.${cls}`
+      const c = knownClass(classIndex, cls, f)
+      const parsed = parseCriteria(criteria, f)
+      const m = own(measured, nid)
+      const metrics = isRecord(m) ? own(m, cls) : undefined
+      factor[n]![c] = classFactor(parsed, metrics as Record<string, Decimal> | undefined, `measured.${nid}.${cls}`)
+    }
+  }
+
+  return { decimals, ids, index, edge, classes, classIndex, price, factor, named, star }
+}
+
+/** Weights of `i` toward `j`: `weights[i][j]`, then `weights[i]["*"]`, else 0; edge networks 0. */
+export function weightsOf (s: CompiledScenario, i: number, j: number): WeightRow {
+  return s.named[i]!.get(j) ?? s.star[i]!
+}
+
+function parseWeightRow (pair: unknown, field: string): WeightRow {
+  if (!isRecord(pair)) throw new ModelError('bad-type', field, 'must be an object { send, receive }')
+  for (const k of Object.keys(pair)) {
+    if (k !== 'send' && k !== 'receive') throw new ModelError('bad-type', `${field}.${k}`, 'unknown field (expected send, receive)')
+  }
+  return {
+    send: pair.send === undefined ? ZERO : parseDec(pair.send, `${field}.send`),
+    receive: pair.receive === undefined ? ZERO : parseDec(pair.receive, `${field}.receive`)
+  }
+}
+
+export function knownClass (classIndex: Map<ClassId, number>, cls: unknown, field: string): number {
+  const c = typeof cls === 'string' ? classIndex.get(cls) : undefined
+  if (c === undefined) {
+    throw new ModelError('unknown-class', field, `unknown class ${describe(cls)} (no network prices it)`)
+  }
+  return c
+}
+
+function optionalRecord (v: unknown, field: string): Record<string, unknown> {
+  if (v === undefined) return {}
+  if (!isRecord(v)) throw new ModelError('bad-type', field, `must be an object, got ${describe(v)}`)
+  return v
+}
+
+
+/** Code-unit string order: locale-free, so every machine sorts the same. */
+export function codeUnitOrder (a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** `w_vus p_v f_v - w_uvr p_u f_u`: net per unit for class `cls` crossing from `u` into `v`. */
+export function netRateOf (s: CompiledScenario, u: number, v: number, cls: number): Dec {
+  const wu = weightsOf(s, u, v)
+  const wv = weightsOf(s, v, u)
+  return netRate(
+    { price: s.price[u]![cls]!, factor: s.factor[u]![cls]!, send: wu.send, receive: wu.receive },
+    { price: s.price[v]![cls]!, factor: s.factor[v]![cls]!, send: wv.send, receive: wv.receive }
+  )
+}
