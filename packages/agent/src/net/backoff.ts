@@ -29,8 +29,8 @@ export function backoffDelay(attempt: number, opts: BackoffOptions, random: () =
     throw new RangeError('invalid backoff options');
   }
   const n = Math.max(0, Math.floor(attempt));
-  // Math.min before the power would overflow to Infinity for large attempts.
-  const raw = opts.baseMs * Math.pow(opts.factor, Math.min(n, 64));
+  // The power may overflow to Infinity, which the cap absorbs; 0 * Infinity would be NaN.
+  const raw = opts.baseMs === 0 ? 0 : opts.baseMs * Math.pow(opts.factor, n);
   const capped = Math.min(opts.maxMs, raw);
   const r = Math.min(Math.max(random(), 0), 1);
   return Math.round(capped * (1 - opts.jitter * r));
