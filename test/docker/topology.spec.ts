@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { parse as parseYaml } from 'yaml'
 import type * as TopologyModule from '../../packages/cli/dist/src/topology/index.js'
-import type { ComposedTopology } from '../../packages/cli/dist/src/topology/index.js'
+import type { ComposedTopology, GeneratedFile } from '../../packages/cli/dist/src/topology/index.js'
 import { REPO, TOPOLOGIES } from './harness.js'
 
 const load = async (): Promise<typeof TopologyModule> =>
@@ -74,7 +74,7 @@ describe('topology compose', function () {
       for (const p of ports) assert.match(p, /^127\.0\.0\.1:\d+:8080$/)
       for (const a of out.value.agents) {
         assert.deepEqual(Object.keys(compose.services[a.name]?.networks ?? {}), a.networks)
-        const keyFile = out.value.files.find(x => x.path === `${a.name}/${a.name}.key`)
+        const keyFile: GeneratedFile | undefined = out.value.files.find(x => x.path === `${a.name}/${a.name}.key`)
         assert.equal(keyFile?.mode, 0o600)
       }
     }
