@@ -11,40 +11,47 @@ import { attestationBody, must, parties, tariffBody } from '../test/fixtures.js'
 ed.hashes.sha512 = (m: Uint8Array) => new Uint8Array(createHash('sha512').update(m).digest())
 const gc = (globalThis as { gc?: () => void }).gc
 const sampleSeconds = Number(process.argv[2] ?? '0.5')
-const ROUNDS = 5
-
-/** Operations per second of `op`, over about `sampleSeconds` (checks the clock every 64 calls). */
-function rate (op: () => unknown, seconds = sampleSeconds): number {
-  gc?.()
-  const budget = BigInt(Math.round(seconds * 1e9))
-  const start = process.hrtime.bigint()
-  let n = 0
-  let elapsed = 0n
-  do {
-    for (let i = 0; i < 64; i++) op()
-    n += 64
-    elapsed = process.hrtime.bigint() - start
-  } while (elapsed < budget)
-  return n / (Number(elapsed) / 1e9)
-}
+const ROUNDS = 7
+const BATCH = 16
 
 /**
- * Measure several operations in interleaved rounds (so drift in machine load hits all alike)
- * and keep each one's median.
+ * Rates of several operations measured together: batches of 64 calls of each in turn, each
+ * batch timed on its own, so a change in machine load (other processes) hits all of them alike.
+ * Repeated for ROUNDS rounds; returns each operation's rate per round.
  */
-function measure (ops: Record<string, () => unknown>, seconds = sampleSeconds): Record<string, number> {
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(ops).map(k => [k, []]))
+function measure (ops: Record<string, () => unknown>, seconds = sampleSeconds): Record<string, number[]> {
+  const names = Object.keys(ops)
+  const samples: Record<string, number[]> = Object.fromEntries(names.map(k => [k, []]))
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, op] of Object.entries(ops)) samples[name]?.push(rate(op, seconds))
+    gc?.()
+    const spent = new Map<string, bigint>(names.map(k => [k, 0n]))
+    const calls = new Map<string, number>(names.map(k => [k, 0]))
+    const budget = BigInt(Math.round(seconds * 1e9)) * BigInt(names.length)
+    const start = process.hrtime.bigint()
+    while (process.hrtime.bigint() - start < budget) {
+      for (const name of names) {
+        const op = ops[name] as () => unknown
+        const t = process.hrtime.bigint()
+        for (let i = 0; i < BATCH; i++) op()
+        spent.set(name, (spent.get(name) ?? 0n) + process.hrtime.bigint() - t)
+        calls.set(name, (calls.get(name) ?? 0) + BATCH)
+      }
+    }
+    for (const name of names) samples[name]?.push((calls.get(name) ?? 0) / (Number(spent.get(name)) / 1e9))
   }
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => {
-    const sorted = [...v].sort((a, b) => a - b)
-    return [k, sorted[Math.floor(sorted.length / 2)] as number]
-  }))
+  return samples
 }
 
+function median (xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN
+}
+
+/** Median over rounds of the per-round ratio a/b (each round measured both under the same load). */
+const ratioOf = (a: readonly number[], b: readonly number[], scale = 1): number =>
+  Math.round(median(a.map((x, i) => x / ((b[i] ?? NaN) * scale))) * 1000) / 1000
+
 const round = (x: number): number => Math.round(x)
-const ratio = (a: number, b: number): number => Math.round((a / b) * 1000) / 1000
 
 async function main (): Promise<void> {
   const p = await parties()
@@ -73,26 +80,27 @@ async function main (): Promise<void> {
     verify: () => verifyDocument(tariff),
     attestation_verify: () => verifyDocument(attestation)
   })
-  for (const [k, v] of Object.entries(verify)) console.log(`${k}: ${round(v)}/s`)
+  for (const [k, v] of Object.entries(verify)) console.log(`${k}: ${round(median(v))}/s`)
   const signing = measure({
     node_crypto_sign: () => cryptoSign(null, message, priv),
     sign: () => sign(p.a, 'tariff', tariffInput),
     attestation_sign: () => sign(p.lo, 'usage-attestation', attInput)
   })
-  for (const [k, v] of Object.entries(signing)) console.log(`${k}: ${round(v)}/s`)
+  for (const [k, v] of Object.entries(signing)) console.log(`${k}: ${round(median(v))}/s`)
   const decoding = measure({
     decode_verify: () => { const d = decodeDocument(tariffBytes, 'tariff'); if (d.ok) verifyDocument(d.value) },
     attestation_decode_verify: () => { const d = decodeDocument(attBytes, 'usage-attestation'); if (d.ok) verifyDocument(d.value) }
   })
-  for (const [k, v] of Object.entries(decoding)) console.log(`${k}: ${round(v)}/s`)
+  for (const [k, v] of Object.entries(decoding)) console.log(`${k}: ${round(median(v))}/s`)
   const noble = measure({
     noble_verify: () => ed.verify(nobleSig, message, p.a.publicKey),
     noble_sign: () => ed.sign(message, seed)
   }, sampleSeconds / 2)
-  for (const [k, v] of Object.entries(noble)) console.log(`${k}: ${round(v)}/s`)
+  for (const [k, v] of Object.entries(noble)) console.log(`${k}: ${round(median(v))}/s`)
 
-  const r = { ...verify, ...signing, ...decoding, ...noble } as Record<string, number>
-  const get = (k: string): number => r[k] ?? NaN
+  const r = { ...verify, ...signing, ...decoding, ...noble } as Record<string, number[]>
+  const all = (k: string): number[] => r[k] ?? []
+  const get = (k: string): number => median(all(k))
   console.log(JSON.stringify({
     bench: 'wire',
     node: process.version,
@@ -102,13 +110,13 @@ async function main (): Promise<void> {
     attestation_bytes: attBytes.length,
     verify_per_s: round(get('verify')),
     node_crypto_verify_per_s: round(get('node_crypto_verify')),
-    verify_ratio: ratio(get('verify'), get('node_crypto_verify')),
+    verify_ratio: ratioOf(all('verify'), all('node_crypto_verify')),
     sign_per_s: round(get('sign')),
     node_crypto_sign_per_s: round(get('node_crypto_sign')),
-    sign_ratio: ratio(get('sign'), get('node_crypto_sign')),
+    sign_ratio: ratioOf(all('sign'), all('node_crypto_sign')),
     attestation_verify_per_s: round(get('attestation_verify')),
     // Two signatures each: compare with half the raw rate.
-    attestation_verify_ratio: ratio(get('attestation_verify'), get('node_crypto_verify') / 2),
+    attestation_verify_ratio: ratioOf(all('attestation_verify'), all('node_crypto_verify'), 0.5),
     attestation_sign_per_s: round(get('attestation_sign')),
     decode_verify_per_s: round(get('decode_verify')),
     attestation_decode_verify_per_s: round(get('attestation_decode_verify')),

@@ -4,7 +4,7 @@ import {
   DOC_TYPES, cosign, decodeDocument, domainTag, encodeBody, signedMessage, docId, encodeDocument, mergeSignatures, requiredSigners, sign, tariffToPricing,
   verifyDocument, type WirePricingTariff
 } from '../src/index.js'
-import { allDocuments, attestationBody, must, parties, tariffBody } from './fixtures.js'
+import { allDocuments, attestationBody, must, parties, receiptBody, tariffBody } from './fixtures.js'
 
 // Compile-time: the wire's pricing schema and the model's PricingTariff are the same shape both ways.
 const toModel = (w: WirePricingTariff): PricingTariff => w
@@ -105,5 +105,16 @@ describe('wire: round trip', () => {
     const ids = DOC_TYPES.map(t => docId(docs[t]))
     for (const id of ids) assert.match(id, /^bafyrei[a-z2-7]{52}$/)
     assert.equal(new Set(ids).size, ids.length)
+  })
+
+  it('documents built by hand (not frozen) verify from fresh bytes, so a later change is caught', async () => {
+    const p = await parties()
+    const signed = must(sign(p.a, 'receipt', receiptBody(p)))
+    const byHand = { type: signed.type, v: signed.v, body: { ...signed.body }, sigs: signed.sigs.map(s => ({ ...s })) }
+    assert.ok(verifyDocument(byHand).ok)
+    byHand.body.volume = '1'
+    const after = verifyDocument(byHand)
+    assert.equal(after.ok ? '' : after.error.code, 'bad-signature')
+    assert.notEqual(docId(byHand), docId(signed))
   })
 })
