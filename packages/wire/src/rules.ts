@@ -2,6 +2,7 @@
  * Acceptance rules beyond the signature (DESIGN.md section 4). Pure: the receiver's state and
  * the current time are arguments, and each refusal is a result code a validator can log and count.
  */
+import { docId } from './canonical.js'
 import type { Quote, Tariff, UsageAttestation } from './documents.js'
 
 export type RuleCode =
@@ -47,11 +48,11 @@ export interface AcceptedTariff {
  * issuer cannot escape its notice period by announcing a shorter one.
  */
 export function checkTariffSuccession (
-  last: AcceptedTariff | undefined, next: Tariff, nextId: string, now: number, skewMs: number = DEFAULT_SKEW_MS
+  last: AcceptedTariff | undefined, next: Tariff, now: number, skewMs: number = DEFAULT_SKEW_MS
 ): Verdict {
   const b = next.body
   if (last !== undefined) {
-    if (b.seq === last.seq && nextId === last.id) return refuse('duplicate', `tariff ${b.seq} already accepted`)
+    if (b.seq === last.seq && docId(next) === last.id) return refuse('duplicate', `tariff ${b.seq} already accepted`)
     if (b.seq <= last.seq) return refuse('stale-sequence', `sequence ${b.seq} is not above ${last.seq}`)
     if (b.previous !== last.id) return refuse('previous-mismatch', `previous ${String(b.previous)} is not the last accepted ${last.id}`)
   }

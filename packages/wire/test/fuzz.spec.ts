@@ -20,6 +20,7 @@ function accepts (bytes: Uint8Array, expected?: DocType): boolean {
 }
 
 describe('wire: tampering and fuzzing', function () {
+  this.timeout(120_000) // thousands of runs; generous for a loaded CI machine
   let encoded: Array<{ type: DocType, bytes: Uint8Array }>
   before(async () => {
     const docs = await allDocuments()

@@ -14,43 +14,43 @@ describe('wire: acceptance rules', () => {
   describe('checkTariffSuccession', () => {
     it('accepts a first version and a proper successor', () => {
       const first = must(sign(p.a, 'tariff', tariffBody(p)))
-      assert.equal(reason(checkTariffSuccession(undefined, first, docId(first), T0)), 'ok')
+      assert.equal(reason(checkTariffSuccession(undefined, first, T0)), 'ok')
       const next = must(sign(p.a, 'tariff', tariffBody(p, 1, docId(first))))
       const last = { seq: 0, id: docId(first), noticeMs: first.body.noticeMs }
-      assert.equal(reason(checkTariffSuccession(last, next, docId(next), T0)), 'ok')
+      assert.equal(reason(checkTariffSuccession(last, next, T0)), 'ok')
     })
 
     it('refuses a sequence not above the last accepted, and says duplicate for the same version', () => {
       const first = must(sign(p.a, 'tariff', tariffBody(p, 5, 'bafyreibnoelefnzgwbcacyt4vh52ymxvzbjq7mmqhtcnwarfq4lzegsiqe')))
       const id = docId(first)
-      assert.equal(reason(checkTariffSuccession({ seq: 5, id }, first, id, T0)), 'duplicate')
+      assert.equal(reason(checkTariffSuccession({ seq: 5, id }, first, T0)), 'duplicate')
       const older = must(sign(p.a, 'tariff', tariffBody(p, 4, id)))
-      assert.equal(reason(checkTariffSuccession({ seq: 5, id }, older, docId(older), T0)), 'stale-sequence')
+      assert.equal(reason(checkTariffSuccession({ seq: 5, id }, older, T0)), 'stale-sequence')
       const same = must(sign(p.a, 'tariff', { ...tariffBody(p, 5, id), noticeMs: 1 }))
-      assert.equal(reason(checkTariffSuccession({ seq: 5, id }, same, docId(same), T0)), 'stale-sequence')
+      assert.equal(reason(checkTariffSuccession({ seq: 5, id }, same, T0)), 'stale-sequence')
     })
 
     it('refuses a previous that is not the last accepted version', () => {
       const first = must(sign(p.a, 'tariff', tariffBody(p)))
       const next = must(sign(p.a, 'tariff', tariffBody(p, 1, 'bafyreibnoelefnzgwbcacyt4vh52ymxvzbjq7mmqhtcnwarfq4lzegsiqe')))
-      assert.equal(reason(checkTariffSuccession({ seq: 0, id: docId(first) }, next, docId(next), T0)), 'previous-mismatch')
+      assert.equal(reason(checkTariffSuccession({ seq: 0, id: docId(first) }, next, T0)), 'previous-mismatch')
     })
 
     it('refuses an effective time inside the notice period, including the last version\'s longer notice', () => {
       const early = must(sign(p.a, 'tariff', { ...tariffBody(p), effective: T0 + 1000, noticeMs: 2000 }))
-      assert.equal(reason(checkTariffSuccession(undefined, early, docId(early), T0)), 'inside-notice')
+      assert.equal(reason(checkTariffSuccession(undefined, early, T0)), 'inside-notice')
       const first = must(sign(p.a, 'tariff', tariffBody(p)))
       const shortened = must(sign(p.a, 'tariff', { ...tariffBody(p, 1, docId(first)), effective: T0 + 1000, noticeMs: 0 }))
-      assert.equal(reason(checkTariffSuccession(undefined, shortened, docId(shortened), T0)), 'ok')
+      assert.equal(reason(checkTariffSuccession(undefined, shortened, T0)), 'ok')
       const last = { seq: 0, id: docId(first), noticeMs: first.body.noticeMs }
-      assert.equal(reason(checkTariffSuccession(last, shortened, docId(shortened), T0)), 'inside-notice')
+      assert.equal(reason(checkTariffSuccession(last, shortened, T0)), 'inside-notice')
     })
 
     it('refuses a publication time in the future beyond the skew allowance', () => {
       const t = must(sign(p.a, 'tariff', tariffBody(p)))
-      assert.equal(reason(checkTariffSuccession(undefined, t, docId(t), T0 - DEFAULT_SKEW_MS)), 'ok')
-      assert.equal(reason(checkTariffSuccession(undefined, t, docId(t), T0 - DEFAULT_SKEW_MS - 1)), 'future-published')
-      assert.equal(reason(checkTariffSuccession(undefined, t, docId(t), T0 - 10, 5)), 'future-published')
+      assert.equal(reason(checkTariffSuccession(undefined, t, T0 - DEFAULT_SKEW_MS)), 'ok')
+      assert.equal(reason(checkTariffSuccession(undefined, t, T0 - DEFAULT_SKEW_MS - 1)), 'future-published')
+      assert.equal(reason(checkTariffSuccession(undefined, t, T0 - 10, 5)), 'future-published')
     })
   })
 
