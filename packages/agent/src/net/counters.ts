@@ -5,6 +5,13 @@
  * Bytes are application payload bytes (request/response bodies, gossip
  * message data), not wire bytes: framing, encryption and muxing overhead
  * are deliberately left out so totals are comparable across transports.
+ *
+ * Request/response: one message each way per successful exchange; a request
+ * counts out once written, a response in once decoded.
+ * Gossip: messagesOut/bytesOut count one message per recipient of our own
+ * publishes (gossipsub's forwarding of others' messages is not seen here);
+ * messagesIn/bytesIn count messages reaching our validator, i.e. after
+ * gossipsub's duplicate and signature checks, whatever the verdict.
  */
 import type { Libp2p } from '@libp2p/interface';
 
