@@ -59,4 +59,6 @@ cp docker/Dockerfile "$ctx/Dockerfile"
 cp docker/.dockerignore "$ctx/.dockerignore"
 
 DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=$base" -t "$tag" "$ctx" >/dev/null
+# Earlier builds of the tag are left untagged; drop them so repeated test runs do not pile up.
+docker image prune -f --filter label=org.splitedge.image=agent >/dev/null
 echo "build-image.sh: built $tag on $base"
