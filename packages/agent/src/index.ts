@@ -1,1 +1,21 @@
-export {};
+/**
+ * @splitedge/agent: one operator's agent (DESIGN.md sections 4-6).
+ *
+ * - `Agent.start(...)`: the libp2p node, tariff gossip and sync, border and settle protocols, usage
+ *   sources, HTTP API and metrics, driven by a tick that resumes pending work after a restart.
+ * - `loadConfig` / `checkConfig`: the agent's YAML configuration, with errors that name the field.
+ * - `loadTariffFile` / `checkTariffFile`: an operator's hand-written tariff YAML.
+ * - `reconcile`: the pure reconciliation rule of the border protocol.
+ * - `net`: the libp2p wiring (node, neighbours, request/response, topics, counters).
+ */
+export { Agent, type AgentOptions } from './agent.js'
+export { loadConfig, checkConfig, ConfigError, DEFAULTS, type AgentConfig, type Neighbour } from './config/load.js'
+export { AgentConfigSchema, type AgentConfigFile } from './config/schema.js'
+export { loadTariffFile, checkTariffFile, TariffFileSchema, type TariffFile, type TariffSource } from './tariff/file.js'
+export { reconcile, higherIsBetter, type Reconciled } from './border/reconcile.js'
+export { syntheticUsage } from './usage/synthetic.js'
+export { UsageError, type UsagePush, type MetricPush } from './usage/source.js'
+export { intervalStartOf, periodOf, intervalsOf, closedIntervals, closedPeriods, type Period } from './clock/intervals.js'
+export { PROTOCOLS, MAX_FRAME_BYTES } from './protocol/frames.js'
+export { assembleStatement } from './settle/assemble.js'
+export * as net from './net/index.js'

@@ -1,0 +1,422 @@
+/**
+ * The border protocol (DESIGN.md section 5): for each closed interval both sides exchange signed
+ * UsageReports, reconcile them, and co-sign a UsageAttestation that both persist. Every step is
+ * idempotent per (border, interval) and driven from the store's pending records, so a restart at any
+ * point resumes the exchange.
+ *
+ * One exchange: the initiator sends its report; the responder answers with its own report and its
+ * half of the attestation it computed (or the finished attestation if it holds one, or a dispute);
+ * the initiator checks that it computes the very same attestation, adds its signature, stores it,
+ * and delivers the co-signed document back.
+ */
+import {
+  checkAttestationParties, checkReportTime, decodeDocument, docId, encodeDocument, cosign, sign, verifyDocument,
+  type UsageAttestation, type UsageAttestationBody, type UsageReport, type UsageReportBody
+} from '@splitedge/wire'
+import { borderOf } from '@splitedge/store'
+import { handle, request } from '../net/index.js'
+import { BorderRequest, BorderResponse, MAX_FRAME_BYTES, PROTOCOLS, decodeFrame, encodeFrame } from '../protocol/frames.js'
+import type { AgentContext } from '../context.js'
+import { sortedPair } from '../context.js'
+import { reconcile, type Reconciled } from './reconcile.js'
+import { compareDecimal } from './decimal.js'
+import type { UsageSource } from '../usage/source.js'
+import type { TariffService } from '../tariff/service.js'
+import type { TariffView } from '../tariff/view.js'
+
+export const pad = (n: number): string => String(n).padStart(16, '0')
+const intervalKey = (peer: string, start: number): string => `${peer}:${pad(start)}`
+
+export class ProtocolRefusal extends Error {
+  constructor (readonly reason: string, message: string) { super(message); this.name = 'ProtocolRefusal' }
+}
+
+export class BorderService {
+  private readonly reporting = new Map<string, Promise<{ doc: UsageReport, bytes: Uint8Array }>>()
+
+  constructor (
+    private readonly ctx: AgentContext,
+    private readonly usage: UsageSource,
+    private readonly tariffs: TariffService,
+    private readonly view: TariffView
+  ) {}
+
+  async start (): Promise<void> {
+    await handle(this.ctx.node, PROTOCOLS.border, async (bytes, peer) => await this.serve(bytes, peer), {
+      maxRequestBytes: MAX_FRAME_BYTES.border,
+      allow: (peer) => this.ctx.neighbours.has(peer),
+      timeoutMs: 15_000
+    })
+  }
+
+  /** First interval this agent settles with `peer` (fixed the first time the border is seen). */
+  async since (peer: string): Promise<number> {
+    const key = `since:${borderOf(this.ctx.identity.peerId, peer)}`
+    const v = await this.ctx.store.getMeta(key)
+    if (typeof v === 'number') return v
+    const { intervalMs } = this.ctx.config
+    const s = Math.ceil(this.ctx.now() / intervalMs) * intervalMs
+    await this.ctx.store.putMeta(key, s)
+    return s
+  }
+
+  /** Record every interval with `peer` that has closed since the last call as pending work. */
+  async schedule (peer: string): Promise<void> {
+    const { intervalMs, graceMs } = this.ctx.config
+    const border = borderOf(this.ctx.identity.peerId, peer)
+    const last = await this.ctx.store.getMeta(`scheduled:${border}`)
+    let next = typeof last === 'number' ? last + intervalMs : await this.since(peer)
+    const batch = this.ctx.store.batch()
+    let any = false
+    let n = 0
+    while (next + intervalMs + graceMs <= this.ctx.now() && n < 10_000) {
+      batch.putPending('interval', intervalKey(peer, next), { peer, start: next })
+      any = true
+      next += intervalMs
+      n++
+    }
+    if (!any) return
+    batch.putMeta(`scheduled:${border}`, next - intervalMs)
+    await batch.write()
+  }
+
+  /** Last interval start scheduled with `peer`, or undefined. */
+  async scheduledUpTo (peer: string): Promise<number | undefined> {
+    const v = await this.ctx.store.getMeta(`scheduled:${borderOf(this.ctx.identity.peerId, peer)}`)
+    return typeof v === 'number' ? v : undefined
+  }
+
+  async pending (peer?: string): Promise<Array<{ peer: string, start: number }>> {
+    const all = (await this.ctx.store.listPending('interval')).map(p => p.value as { peer: string, start: number })
+    return peer === undefined ? all : all.filter(p => p.peer === peer)
+  }
+
+  /** Is this interval settled one way or another (attested, disputed or skipped)? */
+  async isFinal (peer: string, start: number): Promise<boolean> {
+    return (await this.ctx.store.getPending('interval', intervalKey(peer, start))) === undefined
+  }
+
+  /** Our signed report for an interval, created once from the usage source and then kept. */
+  async ownReport (peer: string, start: number): Promise<{ doc: UsageReport, bytes: Uint8Array }> {
+    const key = intervalKey(peer, start)
+    const running = this.reporting.get(key)
+    if (running !== undefined) return await running
+    const p = this.makeReport(peer, start).finally(() => this.reporting.delete(key))
+    this.reporting.set(key, p)
+    return await p
+  }
+
+  private async makeReport (peer: string, start: number): Promise<{ doc: UsageReport, bytes: Uint8Array }> {
+    const { ctx } = this
+    const me = ctx.identity.peerId
+    const border = borderOf(me, peer)
+    const have = await ctx.store.getReport(border, start, me)
+    if (have !== undefined) return { doc: this.decode(have.bytes, 'usage-report'), bytes: have.bytes }
+    const m = await this.usage.measure(peer, start)
+    const body: UsageReportBody = {
+      border: sortedPair(me, peer),
+      reporter: me,
+      interval: { start, length: ctx.config.intervalMs },
+      lines: m.lines.map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: Number(l.messages) } : {}) })),
+      metrics: m.metrics
+    }
+    const signed = sign(ctx.identity, 'usage-report', body)
+    if (!signed.ok) throw new Error(`cannot sign our report: ${signed.error.message}`)
+    const bytes = encodeDocument(signed.value)
+    const put = await ctx.store.putReport({ border, intervalStart: start, reporter: me, id: docId(signed.value), bytes })
+    if (put === 'conflict') {
+      const stored = await ctx.store.getReport(border, start, me)
+      if (stored === undefined) throw new Error('report conflict without a stored report')
+      return { doc: this.decode(stored.bytes, 'usage-report'), bytes: stored.bytes }
+    }
+    return { doc: signed.value, bytes }
+  }
+
+  private decode<T extends 'usage-report' | 'usage-attestation'> (bytes: Uint8Array, type: T) {
+    const d = decodeDocument(bytes, type)
+    if (!d.ok) throw new Error(`stored ${type} does not decode: ${d.error.message}`)
+    return d.value
+  }
+
+  /** Check a neighbour's report for this border; throws ProtocolRefusal with a reason. */
+  private checkPeerReport (bytes: Uint8Array, peer: string, start?: number): UsageReport {
+    const { ctx } = this
+    const d = decodeDocument(bytes, 'usage-report')
+    if (!d.ok) throw this.refuse('usage-report', d.error.code, d.error.message)
+    const doc = d.value
+    const v = verifyDocument(doc)
+    if (!v.ok) throw this.refuse('usage-report', v.error.code, v.error.message)
+    if (doc.body.reporter !== peer) throw this.refuse('usage-report', 'wrong-reporter', `report signed by ${doc.body.reporter}, not the sending neighbour`)
+    const [a, b] = sortedPair(ctx.identity.peerId, peer)
+    if (doc.body.border[0] !== a || doc.body.border[1] !== b) throw this.refuse('usage-report', 'wrong-parties', 'report is not for our border')
+    const { start: s, length } = doc.body.interval
+    if (length !== ctx.config.intervalMs || s % length !== 0) throw this.refuse('usage-report', 'interval-mismatch', `interval ${s}+${length} is not one of ours (${ctx.config.intervalMs} ms)`)
+    if (start !== undefined && s !== start) throw this.refuse('usage-report', 'interval-mismatch', `report for ${s}, expected ${start}`)
+    const t = checkReportTime(doc.body.interval, ctx.now(), ctx.config.clockSkewMs)
+    if (!t.ok) throw this.refuse('usage-report', t.reason, t.message)
+    for (const l of [...doc.body.lines]) {
+      if (!((l.from === a && l.to === b) || (l.from === b && l.to === a))) throw this.refuse('usage-report', 'wrong-parties', 'a line is not between the border\'s two networks')
+    }
+    return doc
+  }
+
+  private refuse (kind: string, reason: string, message: string): ProtocolRefusal {
+    this.ctx.metrics.rejected.inc({ kind, reason })
+    this.ctx.log.warn({ kind, reason }, `rejected: ${message}`)
+    return new ProtocolRefusal(reason, `${reason}: ${message}`)
+  }
+
+  /** Check a co-signed attestation for our border with `peer`. */
+  private checkAttestation (bytes: Uint8Array, peer: string): UsageAttestation {
+    const d = decodeDocument(bytes, 'usage-attestation')
+    if (!d.ok) throw this.refuse('usage-attestation', d.error.code, d.error.message)
+    const parties = checkAttestationParties(d.value, [this.ctx.identity.peerId, peer])
+    if (!parties.ok) throw this.refuse('usage-attestation', parties.reason, parties.message)
+    const v = verifyDocument(d.value)
+    if (!v.ok) throw this.refuse('usage-attestation', v.error.code, v.error.message)
+    const { start, length } = d.value.body.interval
+    if (length !== this.ctx.config.intervalMs || start % length !== 0) throw this.refuse('usage-attestation', 'interval-mismatch', 'not one of our intervals')
+    return d.value
+  }
+
+  /** The attestation both sides must compute from the two reports. */
+  private attestationBody (mine: UsageReport, theirs: UsageReport, tolerance: string, r: Reconciled & { ok: true }): UsageAttestationBody {
+    const me = this.ctx.identity.peerId
+    const [first, second] = mine.body.border[0] === me ? [mine, theirs] : [theirs, mine]
+    return {
+      border: [mine.body.border[0], mine.body.border[1]],
+      interval: { start: mine.body.interval.start, length: mine.body.interval.length },
+      rule: { kind: 'lower-within-relative', tolerance },
+      reports: [docId(first), docId(second)],
+      lines: r.lines.map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: Number(l.messages) } : {}) })),
+      metrics: r.metrics
+    }
+  }
+
+  private reconcileReports (mine: UsageReport, theirs: UsageReport, tolerance: string): Reconciled {
+    const me = this.ctx.identity.peerId
+    const [x, y] = mine.body.border[0] === me ? [mine, theirs] : [theirs, mine]
+    const fig = (r: UsageReport) => ({
+      lines: r.body.lines.map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: String(l.messages) } : {}) })),
+      metrics: r.body.metrics.map(m => ({ ...m }))
+    })
+    return reconcile(fig(x), fig(y), tolerance)
+  }
+
+  private toleranceWith (peer: string, theirs: string): string {
+    const mine = this.ctx.neighbours.get(peer)?.tolerance ?? '0'
+    return compareDecimal(mine, theirs) <= 0 ? mine : theirs
+  }
+
+  private async recordDispute (peer: string, start: number, mine: UsageReport, theirs: UsageReport, r: Reconciled & { ok: false }): Promise<void> {
+    const border = borderOf(this.ctx.identity.peerId, peer)
+    const res = await this.ctx.store.batch()
+      .putReport({ border, intervalStart: start, reporter: peer, id: docId(theirs), bytes: encodeDocument(theirs) })
+      .putDispute({ kind: 'usage', border, key: pad(start), detail: { interval: start, reports: [docId(mine), docId(theirs)], differences: r.differences.map(d => ({ key: d.key.split('\u0000').join(' '), ours: mine.body.border[0] === this.ctx.identity.peerId ? d.a : d.b, theirs: mine.body.border[0] === this.ctx.identity.peerId ? d.b : d.a })) }, time: this.ctx.now() })
+      .deletePending('interval', intervalKey(peer, start))
+      .write()
+    if (res.results.includes('created')) {
+      this.ctx.metrics.disputes.inc({ kind: 'usage' })
+      this.ctx.log.warn({ peer, start, differences: r.differences.length }, 'usage disputed: figures beyond tolerance, interval excluded from settlement')
+    }
+  }
+
+  /** Store a co-signed attestation and close the interval's pending work, in one durable write. */
+  private async storeAttestation (peer: string, doc: UsageAttestation, theirReport?: UsageReport): Promise<void> {
+    const border = borderOf(this.ctx.identity.peerId, peer)
+    const start = doc.body.interval.start
+    const batch = this.ctx.store.batch()
+    if (theirReport !== undefined) batch.putReport({ border, intervalStart: start, reporter: peer, id: docId(theirReport), bytes: encodeDocument(theirReport) })
+    batch.putAttestation({ border, intervalStart: start, id: docId(doc), bytes: encodeDocument(doc) })
+      .deletePending('interval', intervalKey(peer, start))
+    const r = await batch.write()
+    if (!r.ok) throw new Error(`attestation for ${start} conflicts with the one we hold`)
+    if (r.results.includes('created')) {
+      this.ctx.metrics.attestations.inc()
+      this.ctx.log.info({ peer: this.nameOf(peer), start, id: docId(doc) }, 'usage attested')
+    }
+  }
+
+  nameOf (peer: string): string { return this.ctx.neighbours.get(peer)?.name ?? peer }
+
+  /** Can we settle this interval with `peer`? `undefined` = yes; otherwise why not. */
+  private async eligibility (peer: string, start: number): Promise<{ k: 'declined' | 'not-ready', reason: string } | undefined> {
+    if (start < await this.since(peer)) return { k: 'declined', reason: 'interval before this agent started settling the border' }
+    const mine = await this.view.inForce(this.ctx.identity.peerId, start)
+    if (mine === undefined) return { k: 'declined', reason: 'no tariff of ours in force for the interval' }
+    const theirs = await this.view.inForce(peer, start)
+    if (theirs === undefined) {
+      void this.tariffs.sync(peer)
+      return { k: 'not-ready', reason: 'neighbour tariff in force not known yet' }
+    }
+    if (start + this.ctx.config.intervalMs + this.ctx.config.graceMs > this.ctx.now()) return { k: 'not-ready', reason: 'interval not closed here yet' }
+    return undefined
+  }
+
+  // ---- responder -------------------------------------------------------------------------------
+
+  private async serve (bytes: Uint8Array, peer: string): Promise<Uint8Array> {
+    let req: BorderRequest
+    try {
+      req = decodeFrame(BorderRequest, bytes)
+    } catch (err) {
+      throw this.refuse('border-frame', 'malformed', (err as Error).message)
+    }
+    const me = this.ctx.identity.peerId
+    const border = borderOf(me, peer)
+    const reply = (r: BorderResponse): Uint8Array => encodeFrame(BorderResponse, r)
+    switch (req.k) {
+      case 'get-attestation': {
+        const a = await this.ctx.store.getAttestation(border, req.start)
+        return reply(a === undefined ? { k: 'none' } : { k: 'attestation', doc: a.bytes })
+      }
+      case 'attestation': {
+        const doc = this.checkAttestation(req.doc, peer)
+        await this.storeAttestation(peer, doc)
+        return reply({ k: 'ok' })
+      }
+      case 'report': {
+        const theirs = this.checkPeerReport(req.doc, peer)
+        const start = theirs.body.interval.start
+        const held = await this.ctx.store.getAttestation(border, start)
+        if (held !== undefined) return reply({ k: 'attestation', doc: held.bytes })
+        if (!/^[0-9]+(\.[0-9]+)?$/.test(req.tolerance)) throw this.refuse('border-frame', 'malformed', 'bad tolerance')
+        const disputed = await this.ctx.store.getDispute('usage', border, pad(start))
+        if (disputed !== undefined && disputed.status === 'open') {
+          const own = await this.ctx.store.getReport(border, start, me)
+          if (own !== undefined) return reply({ k: 'dispute', report: own.bytes })
+        }
+        const why = await this.eligibility(peer, start)
+        if (why !== undefined) {
+          if (why.k === 'declined') await this.ctx.store.batch().putMeta(`skip:${border}:${pad(start)}`, why.reason).deletePending('interval', intervalKey(peer, start)).write()
+          return reply(why)
+        }
+        const mine = await this.ownReport(peer, start)
+        const tolerance = this.toleranceWith(peer, req.tolerance)
+        const r = this.reconcileReports(mine.doc, theirs, tolerance)
+        if (!r.ok) {
+          await this.recordDispute(peer, start, mine.doc, theirs, r)
+          return reply({ k: 'dispute', report: mine.bytes })
+        }
+        const half = sign(this.ctx.identity, 'usage-attestation', this.attestationBody(mine.doc, theirs, tolerance, r))
+        if (!half.ok) throw new Error(`cannot sign attestation: ${half.error.message}`)
+        await this.ctx.store.putReport({ border, intervalStart: start, reporter: peer, id: docId(theirs), bytes: req.doc })
+        return reply({ k: 'cosign', report: mine.bytes, doc: encodeDocument(half.value) })
+      }
+    }
+  }
+
+  // ---- initiator -------------------------------------------------------------------------------
+
+  /** Run one exchange for a pending interval. Returns what happened, for logs and tests. */
+  async exchange (peer: string, start: number): Promise<'attested' | 'disputed' | 'declined' | 'not-ready' | 'error'> {
+    const { ctx } = this
+    const why = await this.eligibility(peer, start)
+    if (why !== undefined) {
+      if (why.k === 'declined') {
+        const border = borderOf(ctx.identity.peerId, peer)
+        await ctx.store.batch().putMeta(`skip:${border}:${pad(start)}`, why.reason).deletePending('interval', intervalKey(peer, start)).write()
+      }
+      return why.k
+    }
+    const mine = await this.ownReport(peer, start)
+    const tolerance = ctx.neighbours.get(peer)?.tolerance ?? '0'
+    let res: BorderResponse
+    try {
+      res = decodeFrame(BorderResponse, await request(ctx.node, peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'report', doc: mine.bytes, tolerance }), {
+        maxResponseBytes: MAX_FRAME_BYTES.border, timeoutMs: 15_000
+      }))
+    } catch (err) {
+      ctx.metrics.exchanges.inc({ protocol: 'border', result: 'error' })
+      ctx.log.debug({ peer: this.nameOf(peer), start, err: (err as Error).message }, 'border exchange failed; will retry')
+      return 'error'
+    }
+    ctx.metrics.exchanges.inc({ protocol: 'border', result: res.k })
+    switch (res.k) {
+      case 'attestation': {
+        const doc = this.checkAttestation(res.doc, peer)
+        if (doc.body.interval.start !== start) throw this.refuse('usage-attestation', 'interval-mismatch', 'answer is for another interval')
+        await this.storeAttestation(peer, doc)
+        return 'attested'
+      }
+      case 'cosign': {
+        const theirs = this.checkPeerReport(res.report, peer, start)
+        const d = decodeDocument(res.doc, 'usage-attestation')
+        if (!d.ok) throw this.refuse('usage-attestation', d.error.code, d.error.message)
+        const half = d.value
+        const tol = half.body.rule.tolerance
+        if (compareDecimal(tol, tolerance) > 0) throw this.refuse('usage-attestation', 'tolerance', `neighbour used tolerance ${tol}, above ours ${tolerance}`)
+        const r = this.reconcileReports(mine.doc, theirs, tol)
+        if (!r.ok) {
+          await this.recordDispute(peer, start, mine.doc, theirs, r)
+          return 'disputed'
+        }
+        const expected = this.attestationBody(mine.doc, theirs, tol, r)
+        const ours = sign(ctx.identity, 'usage-attestation', expected)
+        if (!ours.ok) throw new Error(ours.error.message)
+        if (docId(ours.value) !== docId(half)) throw this.refuse('usage-attestation', 'mismatch', 'neighbour computed a different attestation from the same reports')
+        const v = verifyDocument(half, [peer])
+        if (!v.ok) throw this.refuse('usage-attestation', v.error.code, v.error.message)
+        const full = cosign(ctx.identity, half)
+        if (!full.ok) throw new Error(full.error.message)
+        await this.storeAttestation(peer, full.value, theirs)
+        await ctx.store.putPending('deliver', intervalKey(peer, start), { peer, start })
+        await this.deliver(peer, start)
+        return 'attested'
+      }
+      case 'dispute': {
+        const theirs = this.checkPeerReport(res.report, peer, start)
+        const r = this.reconcileReports(mine.doc, theirs, tolerance)
+        await this.recordDispute(peer, start, mine.doc, theirs, r.ok ? { ok: false, differences: [{ key: 'tolerance', a: tolerance, b: 'neighbour disputes' }] } : r)
+        return 'disputed'
+      }
+      case 'declined': {
+        const border = borderOf(ctx.identity.peerId, peer)
+        await ctx.store.batch().putMeta(`skip:${border}:${pad(start)}`, res.reason).deletePending('interval', intervalKey(peer, start)).write()
+        ctx.log.info({ peer: this.nameOf(peer), start, reason: res.reason }, 'interval declined by neighbour')
+        return 'declined'
+      }
+      default:
+        return 'not-ready'
+    }
+  }
+
+  /** Hand a co-signed attestation to the neighbour until it acknowledges. */
+  async deliver (peer: string, start: number): Promise<boolean> {
+    const a = await this.ctx.store.getAttestation(borderOf(this.ctx.identity.peerId, peer), start)
+    if (a === undefined) { await this.ctx.store.deletePending('deliver', intervalKey(peer, start)); return true }
+    try {
+      const res = decodeFrame(BorderResponse, await request(this.ctx.node, peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'attestation', doc: a.bytes }), {
+        maxResponseBytes: 1024, timeoutMs: 15_000
+      }))
+      if (res.k !== 'ok') return false
+      await this.ctx.store.deletePending('deliver', intervalKey(peer, start))
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async deliveries (): Promise<Array<{ peer: string, start: number }>> {
+    return (await this.ctx.store.listPending('deliver')).map(p => p.value as { peer: string, start: number })
+  }
+
+  /** Check and store a co-signed attestation received outside an exchange (settlement catch-up). */
+  async acceptAttestation (bytes: Uint8Array, peer: string): Promise<void> {
+    await this.storeAttestation(peer, this.checkAttestation(bytes, peer))
+  }
+
+  /** Fetch the co-signed attestation of an interval from the neighbour (settlement catch-up). */
+  async fetchAttestation (peer: string, start: number): Promise<boolean> {
+    try {
+      const res = decodeFrame(BorderResponse, await request(this.ctx.node, peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'get-attestation', start }), {
+        maxResponseBytes: MAX_FRAME_BYTES.border, timeoutMs: 15_000
+      }))
+      if (res.k !== 'attestation') return false
+      await this.storeAttestation(peer, this.checkAttestation(res.doc, peer))
+      return true
+    } catch {
+      return false
+    }
+  }
+}

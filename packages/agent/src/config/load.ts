@@ -1,0 +1,124 @@
+/**
+ * Loads and checks an agent's YAML configuration. Every problem is reported as a ConfigError that
+ * names the field and says how to fix it; defaults are filled in so the rest of the agent never
+ * has to guess.
+ */
+import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { Value } from '@sinclair/typebox/value'
+import { parse as parseYaml } from 'yaml'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { AgentConfigSchema, type AgentConfigFile, type NeighbourConfig, type UsageSourceConfig } from './schema.js'
+
+export class ConfigError extends Error {
+  constructor (readonly field: string, readonly problem: string, readonly fix?: string) {
+    super(`${field}: ${problem}${fix !== undefined ? ` (fix: ${fix})` : ''}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export interface Neighbour extends Required<Pick<NeighbourConfig, 'name' | 'peerId' | 'addrs' | 'status'>> {
+  tolerance: string
+}
+
+export interface AgentConfig {
+  name: string
+  keyPath: string
+  dataDir: string
+  listen: string[]
+  transport: 'tcp' | 'memory'
+  http: { host: string, port: number } | undefined
+  tariffPath: string | undefined
+  intervalMs: number
+  graceMs: number
+  periodIntervals: number
+  clockSkewMs: number
+  usage: UsageSourceConfig
+  neighbours: Neighbour[]
+  clearers: string[]
+  logLevel: string
+}
+
+export const DEFAULTS = {
+  intervalMs: 300_000,
+  periodIntervals: 288,
+  clockSkewMs: 5_000,
+  tolerance: '0.01'
+} as const
+
+/** Turn a TypeBox instance path (`/neighbours/0/peerId`) into `neighbours[0].peerId`. */
+export function fieldName (pointer: string): string {
+  if (pointer === '') return '(top level)'
+  return pointer.slice(1).split('/').map((p, i) => /^\d+$/.test(p) ? `[${p}]` : (i === 0 ? p : `.${p}`)).join('')
+}
+
+export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError('(top level)', 'expected a YAML mapping', 'see docs/operator.md for an example')
+  }
+  const first = Value.Errors(AgentConfigSchema, raw).First()
+  if (first !== undefined) {
+    const desc = (first.schema as { description?: string }).description
+    throw new ConfigError(fieldName(first.path), first.message + (first.value !== undefined && typeof first.value !== 'object' ? `, got ${JSON.stringify(first.value)}` : ''), desc)
+  }
+  const c = raw as AgentConfigFile
+  const names = new Set<string>()
+  const ids = new Set<string>()
+  const neighbours: Neighbour[] = c.neighbours.map((n, i) => {
+    const field = `neighbours[${i}]`
+    if (names.has(n.name)) throw new ConfigError(`${field}.name`, `duplicate neighbour name "${n.name}"`, 'give each neighbour its own name')
+    names.add(n.name)
+    checkPeerId(n.peerId, `${field}.peerId`)
+    if (ids.has(n.peerId)) throw new ConfigError(`${field}.peerId`, 'duplicate neighbour PeerId', 'list each neighbour once')
+    ids.add(n.peerId)
+    if (n.addrs.length === 0) throw new ConfigError(`${field}.addrs`, 'no address to dial', 'add at least one multiaddr, e.g. /ip4/192.0.2.1/tcp/7000')
+    return { name: n.name, peerId: n.peerId, addrs: n.addrs, status: n.status, tolerance: n.tolerance ?? DEFAULTS.tolerance }
+  })
+  ;(c.clearers ?? []).forEach((p, i) => { checkPeerId(p, `clearers[${i}]`) })
+  const intervalMs = c.interval?.lengthMs ?? DEFAULTS.intervalMs
+  const graceMs = c.interval?.graceMs ?? Math.floor(intervalMs / 10)
+  if (graceMs >= intervalMs) throw new ConfigError('interval.graceMs', 'must be shorter than interval.lengthMs')
+  return {
+    name: c.name,
+    keyPath: resolve(baseDir, c.key),
+    dataDir: resolve(baseDir, c.dataDir),
+    listen: c.listen,
+    transport: c.transport ?? 'tcp',
+    http: c.http,
+    tariffPath: c.tariff !== undefined ? resolve(baseDir, c.tariff) : undefined,
+    intervalMs,
+    graceMs,
+    periodIntervals: c.settlement?.periodIntervals ?? DEFAULTS.periodIntervals,
+    clockSkewMs: c.clockSkewMs ?? DEFAULTS.clockSkewMs,
+    usage: c.usage?.source === 'file' ? { ...c.usage, path: resolve(baseDir, c.usage.path) } : (c.usage ?? { source: 'http' }),
+    neighbours,
+    clearers: c.clearers ?? [],
+    logLevel: c.logLevel ?? 'info'
+  }
+}
+
+function checkPeerId (s: string, field: string): void {
+  let type: string
+  try {
+    type = peerIdFromString(s).type
+  } catch {
+    throw new ConfigError(field, `not a PeerId: "${s}"`, 'copy the PeerId printed by `splitedge keygen` on that operator\'s machine')
+  }
+  if (type !== 'Ed25519') throw new ConfigError(field, `PeerId is ${type}, splitedge keys are Ed25519`)
+}
+
+export async function loadConfig (path: string): Promise<AgentConfig> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(path, `cannot read config file: ${(err as Error).message}`)
+  }
+  let raw: unknown
+  try {
+    raw = parseYaml(text)
+  } catch (err) {
+    throw new ConfigError(path, `not valid YAML: ${(err as Error).message.split('\n')[0] ?? ''}`)
+  }
+  return checkConfig(raw, dirname(resolve(path)))
+}

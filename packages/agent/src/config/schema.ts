@@ -1,0 +1,59 @@
+/**
+ * The agent's configuration file (YAML), described by one TypeBox schema that both validates and
+ * documents it. Paths in the file are relative to the file's own directory.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+
+const DecimalString = Type.String({ pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$', description: 'non-negative decimal as a string, e.g. "0.01"' })
+
+export const NeighbourConfigSchema = Type.Object({
+  name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$', description: 'local label, used in logs and in tariff files' }),
+  peerId: Type.String({ minLength: 40, description: "the neighbour's PeerId (12D3KooW...), from its `splitedge keygen`" }),
+  addrs: Type.Array(Type.String({ minLength: 1 }), { description: 'multiaddrs to dial, e.g. /ip4/10.0.0.2/tcp/7000' }),
+  status: Type.Union([Type.Literal('customer'), Type.Literal('peer'), Type.Literal('transit')], { description: 'what this neighbour is to us' }),
+  tolerance: Type.Optional(Type.Intersect([DecimalString], { description: 'relative tolerance for usage reconciliation (default "0.01" = 1%)' }))
+}, { additionalProperties: false })
+
+export const UsageSourceSchema = Type.Union([
+  Type.Object({ source: Type.Literal('http') }, { additionalProperties: false, description: 'counter pushes on POST /v1/usage' }),
+  Type.Object({
+    source: Type.Literal('file'),
+    path: Type.String({ minLength: 1, description: 'CSV or JSONL file imported once at start' })
+  }, { additionalProperties: false }),
+  Type.Object({
+    source: Type.Literal('synthetic'),
+    seed: Type.String({ minLength: 1, description: 'shared by neighbours so both derive the same traffic' }),
+    classes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    meanVolume: Type.Optional(Type.Integer({ minimum: 0, description: 'mean volume per class, direction and interval' })),
+    noise: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5, description: 'per-side relative measurement noise, e.g. 0.002' }))
+  }, { additionalProperties: false })
+])
+
+export const AgentConfigSchema = Type.Object({
+  name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),
+  key: Type.String({ minLength: 1, description: 'path of the Ed25519 key file written by `splitedge keygen`' }),
+  dataDir: Type.String({ minLength: 1, description: 'directory of the LevelDB store' }),
+  listen: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'libp2p listen multiaddrs' }),
+  transport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('memory')])),
+  http: Type.Optional(Type.Object({
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 })
+  }, { additionalProperties: false })),
+  tariff: Type.Optional(Type.String({ minLength: 1, description: 'path of this operator\'s tariff YAML, published at start when it changed' })),
+  interval: Type.Optional(Type.Object({
+    lengthMs: Type.Integer({ minimum: 100, description: 'usage interval length (default 300000 = 5 minutes)' }),
+    graceMs: Type.Optional(Type.Integer({ minimum: 0, description: 'wait after an interval closes before reporting it (default 10% of the length)' }))
+  }, { additionalProperties: false })),
+  settlement: Type.Optional(Type.Object({
+    periodIntervals: Type.Integer({ minimum: 1, description: 'intervals per settlement period (default 288 = one day of 5-minute intervals)' })
+  }, { additionalProperties: false })),
+  clockSkewMs: Type.Optional(Type.Integer({ minimum: 0, description: 'how far in the future a neighbour\'s report may claim to be (default 5000)' })),
+  usage: Type.Optional(UsageSourceSchema),
+  neighbours: Type.Array(NeighbourConfigSchema),
+  clearers: Type.Optional(Type.Array(Type.String({ minLength: 40 }), { description: 'PeerIds of clearers allowed to fetch our tariff' })),
+  logLevel: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l))))
+}, { additionalProperties: false })
+
+export type NeighbourConfig = Static<typeof NeighbourConfigSchema>
+export type UsageSourceConfig = Static<typeof UsageSourceSchema>
+export type AgentConfigFile = Static<typeof AgentConfigSchema>

@@ -1,0 +1,25 @@
+/**
+ * What every agent service is given: components passed in, never reached for, so each service can
+ * be driven in tests with a fake clock, an in-memory store and an in-memory network.
+ */
+import type { Logger } from 'pino'
+import type { Identity } from '@splitedge/wire'
+import type { Store } from '@splitedge/store'
+import type { AgentConfig, Neighbour } from './config/load.js'
+import type { NetNode } from './net/index.js'
+import type { AgentMetrics } from './http/metrics.js'
+
+export interface AgentContext {
+  config: AgentConfig
+  identity: Identity
+  store: Store
+  node: NetNode
+  /** Neighbours by PeerId string. */
+  neighbours: Map<string, Neighbour>
+  /** Milliseconds since the epoch. */
+  now: () => number
+  log: Logger
+  metrics: AgentMetrics
+}
+
+export const sortedPair = (a: string, b: string): [string, string] => a < b ? [a, b] : [b, a]

@@ -1,0 +1,31 @@
+/**
+ * Prometheus metrics of one agent. Each agent has its own registry so that many agents can share
+ * a process (the simulator) without their series colliding.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface AgentMetrics {
+  registry: Registry
+  rejected: Counter<'kind' | 'reason'>
+  accepted: Counter<'kind'>
+  exchanges: Counter<'protocol' | 'result'>
+  neighboursConnected: Gauge
+  attestations: Counter
+  statements: Counter
+  disputes: Counter<'kind'>
+}
+
+export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AgentMetrics {
+  const registry = new Registry()
+  if (opts.defaultMetrics === true) collectDefaultMetrics({ register: registry })
+  return {
+    registry,
+    rejected: new Counter({ name: 'splitedge_rejected_total', help: 'Documents and frames rejected on arrival, by kind and reason', labelNames: ['kind', 'reason'], registers: [registry] }),
+    accepted: new Counter({ name: 'splitedge_accepted_total', help: 'Documents accepted, by kind', labelNames: ['kind'], registers: [registry] }),
+    exchanges: new Counter({ name: 'splitedge_exchanges_total', help: 'Protocol exchanges initiated, by protocol and result', labelNames: ['protocol', 'result'], registers: [registry] }),
+    neighboursConnected: new Gauge({ name: 'splitedge_neighbours_connected', help: 'Configured neighbours currently connected', registers: [registry] }),
+    attestations: new Counter({ name: 'splitedge_attestations_total', help: 'Co-signed usage attestations stored', registers: [registry] }),
+    statements: new Counter({ name: 'splitedge_statements_total', help: 'Co-signed settlement statements stored', registers: [registry] }),
+    disputes: new Counter({ name: 'splitedge_disputes_total', help: 'Disputes recorded, by kind', labelNames: ['kind'], registers: [registry] })
+  }
+}

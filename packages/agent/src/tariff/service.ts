@@ -1,0 +1,202 @@
+/**
+ * The tariff book: our own versions and our neighbours'. Tariffs arrive by gossip on each issuer's
+ * topic and by the tariff-sync protocol on every (re)connection; both paths go through `ingest`,
+ * which applies every rule of the wire package before anything is stored.
+ */
+import { createHash } from 'node:crypto'
+import {
+  checkTariffSuccession, checkTopicIssuer, decodeDocument, docId, encodeDocument, sign, verifyDocument,
+  type Tariff, type TariffBody
+} from '@splitedge/wire'
+import type { PricingTariff } from '@splitedge/model'
+import type { AgentContext } from '../context.js'
+import { handle, publish, request, subscribe, tariffTopic, RequestError } from '../net/index.js'
+import { MAX_FRAME_BYTES, PROTOCOLS, TariffSyncRequest, TariffSyncResponse, decodeFrame, encodeFrame } from '../protocol/frames.js'
+
+export type IngestResult =
+  | { ok: true, status: 'created' | 'exists', id: string }
+  | { ok: false, verdict: 'reject' | 'ignore', reason: string, message: string }
+
+/** How many older versions a sync follows back through `previous` links. */
+const MAX_CHAIN = 64
+
+export class TariffService {
+  private readonly syncing = new Map<string, Promise<void>>()
+  constructor (private readonly ctx: AgentContext) {}
+
+  async start (): Promise<void> {
+    const { ctx } = this
+    await handle(ctx.node, PROTOCOLS.tariffSync, async (bytes) => await this.serve(bytes), {
+      maxRequestBytes: 1024,
+      allow: (peer) => ctx.neighbours.has(peer) || ctx.config.clearers.includes(peer),
+      timeoutMs: 10_000
+    })
+    for (const peer of ctx.neighbours.keys()) {
+      subscribe(ctx.node, tariffTopic(peer), async (bytes) => {
+        const r = await this.ingest(bytes, peer, 'gossip')
+        if (r.ok) return 'accept'
+        if (r.reason === 'gap') void this.sync(peer)
+        return r.verdict
+      }, () => {})
+    }
+  }
+
+  /** Serve a tariff-sync request: our current tariff, or any of our versions by id. */
+  private async serve (bytes: Uint8Array): Promise<Uint8Array> {
+    const req = decodeFrame(TariffSyncRequest, bytes)
+    const me = this.ctx.identity.peerId
+    const rec = req.k === 'current' ? await this.ctx.store.latestTariff(me) : await this.ctx.store.getTariff(req.id)
+    if (rec === undefined || rec.issuer !== me) return encodeFrame(TariffSyncResponse, { k: 'none' })
+    return encodeFrame(TariffSyncResponse, { k: 'tariff', doc: rec.bytes })
+  }
+
+  /**
+   * Check and store a tariff from `issuer` (the topic's or the sync peer's). Only neighbours'
+   * tariffs are kept. A version whose `previous` we lack is a gap: ignored here, filled by sync.
+   */
+  async ingest (bytes: Uint8Array, issuer: string, via: 'gossip' | 'sync'): Promise<IngestResult> {
+    const { ctx } = this
+    const reject = (reason: string, message: string, verdict: 'reject' | 'ignore' = 'reject'): IngestResult => {
+      ctx.metrics.rejected.inc({ kind: 'tariff', reason })
+      if (verdict === 'reject') ctx.log.warn({ issuer, via, reason }, `tariff rejected: ${message}`)
+      else ctx.log.debug({ issuer, via, reason }, `tariff ignored: ${message}`)
+      return { ok: false, verdict, reason, message }
+    }
+    const decoded = decodeDocument(bytes, 'tariff')
+    if (!decoded.ok) return reject(decoded.error.code, decoded.error.message)
+    const doc = decoded.value
+    const topic = checkTopicIssuer(doc, issuer)
+    if (!topic.ok) return reject(topic.reason, topic.message)
+    const sig = verifyDocument(doc)
+    if (!sig.ok) return reject(sig.error.code, sig.error.message)
+    if (!ctx.neighbours.has(issuer)) return reject('not-a-neighbour', `${issuer} is not a neighbour`, 'ignore')
+    const id = docId(doc)
+    const last = await ctx.store.latestTariff(issuer)
+    const lastAccepted = last === undefined ? undefined : { seq: last.seq, id: last.id, noticeMs: this.noticeOf(last.bytes) }
+    const verdict = checkTariffSuccession(lastAccepted, doc, ctx.now(), ctx.config.clockSkewMs)
+    if (!verdict.ok) {
+      if (verdict.reason === 'duplicate') return { ok: true, status: 'exists', id }
+      if (verdict.reason === 'stale-sequence' && (await ctx.store.getTariff(id)) !== undefined) return { ok: true, status: 'exists', id }
+      if (verdict.reason === 'previous-mismatch' && last !== undefined && doc.body.seq > last.seq) {
+        return reject('gap', `version ${doc.body.seq} follows one we do not hold (last ${last.seq})`, 'ignore')
+      }
+      return reject(verdict.reason, verdict.message)
+    }
+    const put = await ctx.store.putTariff({ issuer, seq: doc.body.seq, id, effective: doc.body.effective, bytes })
+    if (put === 'conflict') return reject('conflict', `another version ${doc.body.seq} is already held`)
+    if (put === 'created') {
+      ctx.metrics.accepted.inc({ kind: 'tariff' })
+      ctx.log.info({ issuer, seq: doc.body.seq, id, via }, 'tariff accepted')
+    }
+    return { ok: true, status: put, id }
+  }
+
+  private noticeOf (bytes: Uint8Array): number {
+    const d = decodeDocument(bytes, 'tariff')
+    return d.ok ? d.value.body.noticeMs : 0
+  }
+
+  /** Fetch a neighbour's current tariff and any versions between it and the last we hold. */
+  async sync (peer: string): Promise<void> {
+    const running = this.syncing.get(peer)
+    if (running !== undefined) return await running
+    const p = this.doSync(peer).finally(() => this.syncing.delete(peer))
+    this.syncing.set(peer, p)
+    return await p
+  }
+
+  private async doSync (peer: string): Promise<void> {
+    const current = await this.fetch(peer, { k: 'current' })
+    if (current === undefined) return
+    // Walk back through `previous` until we reach a version we hold, then apply oldest first.
+    const chain: Uint8Array[] = [current]
+    for (let i = 0; i < MAX_CHAIN; i++) {
+      const d = decodeDocument(chain[chain.length - 1] as Uint8Array, 'tariff')
+      if (!d.ok) break
+      const prev = d.value.body.previous
+      if (prev === null || (await this.ctx.store.getTariff(prev)) !== undefined) break
+      const older = await this.fetch(peer, { k: 'by-id', id: prev })
+      if (older === undefined) break
+      chain.push(older)
+    }
+    for (const bytes of chain.reverse()) await this.ingest(bytes, peer, 'sync')
+  }
+
+  /** A neighbour's tariff by id, fetched from it if we do not hold it. */
+  async ensure (peer: string, id: string): Promise<boolean> {
+    if ((await this.ctx.store.getTariff(id)) !== undefined) return true
+    await this.sync(peer)
+    if ((await this.ctx.store.getTariff(id)) !== undefined) return true
+    const bytes = await this.fetch(peer, { k: 'by-id', id })
+    if (bytes === undefined) return false
+    return (await this.ingest(bytes, peer, 'sync')).ok
+  }
+
+  private async fetch (peer: string, req: TariffSyncRequest): Promise<Uint8Array | undefined> {
+    try {
+      const res = decodeFrame(TariffSyncResponse, await request(this.ctx.node, peer, PROTOCOLS.tariffSync, encodeFrame(TariffSyncRequest, req), {
+        maxResponseBytes: MAX_FRAME_BYTES.tariffSync, timeoutMs: 10_000
+      }))
+      return res.k === 'tariff' ? res.doc : undefined
+    } catch (err) {
+      this.ctx.log.debug({ peer, err: (err as Error).message, code: err instanceof RequestError ? err.code : undefined }, 'tariff sync failed')
+      return undefined
+    }
+  }
+
+  /**
+   * Sign and publish a new version of our own tariff. Unchanged pricing publishes nothing and
+   * returns the current version. `effective` defaults to the earliest the notice period allows.
+   */
+  async publishOwn (pricing: PricingTariff, noticeMs: number, effective?: number): Promise<{ id: string, seq: number, status: 'published' | 'unchanged' }> {
+    const { ctx } = this
+    const me = ctx.identity.peerId
+    const last = await ctx.store.latestTariff(me)
+    let lastBody: TariffBody | undefined
+    if (last !== undefined) {
+      const d = decodeDocument(last.bytes, 'tariff')
+      if (!d.ok) throw new Error(`own tariff ${last.id} in the store does not decode: ${d.error.message}`)
+      lastBody = d.value.body
+      if (fingerprint(lastBody.pricing) === fingerprint(pricing) && lastBody.noticeMs === noticeMs && effective === undefined) {
+        return { id: last.id, seq: last.seq, status: 'unchanged' }
+      }
+    }
+    const published = ctx.now()
+    const notice = Math.max(noticeMs, lastBody?.noticeMs ?? 0)
+    const body: TariffBody = {
+      issuer: me,
+      seq: last === undefined ? 1 : last.seq + 1,
+      previous: last?.id ?? null,
+      published,
+      effective: effective ?? published + notice,
+      noticeMs,
+      pricing
+    }
+    const signed = sign(ctx.identity, 'tariff', body)
+    if (!signed.ok) throw new Error(`tariff: ${signed.error.message}${signed.error.path !== undefined ? ` at ${signed.error.path}` : ''}`)
+    const doc: Tariff = signed.value
+    const bytes = encodeDocument(doc)
+    const id = docId(doc)
+    const put = await ctx.store.putTariff({ issuer: me, seq: body.seq, id, effective: body.effective, bytes })
+    if (put === 'conflict') throw new Error(`tariff version ${body.seq} already exists with another content`)
+    const recipients = await publish(ctx.node, tariffTopic(me), bytes)
+    ctx.log.info({ seq: body.seq, id, effective: body.effective, recipients }, 'tariff published')
+    return { id, seq: body.seq, status: 'published' }
+  }
+
+  /** Re-announce our current tariff (after a neighbour connects, gossip may have missed it). */
+  async republish (): Promise<void> {
+    const last = await this.ctx.store.latestTariff(this.ctx.identity.peerId)
+    if (last !== undefined) await publish(this.ctx.node, tariffTopic(this.ctx.identity.peerId), last.bytes).catch(() => 0)
+  }
+}
+
+/** Stable digest of pricing content, to tell whether a tariff file changed. */
+function fingerprint (p: PricingTariff): string {
+  const canon = (v: unknown): unknown => Array.isArray(v)
+    ? v.map(canon)
+    : v !== null && typeof v === 'object'
+      ? Object.fromEntries(Object.keys(v).sort().map(k => [k, canon((v as Record<string, unknown>)[k])]))
+      : v
+  return createHash('sha256').update(JSON.stringify(canon(p))).digest('hex')
+}

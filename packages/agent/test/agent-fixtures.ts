@@ -1,0 +1,69 @@
+/** Helpers for in-process multi-agent tests: real libp2p on loopback, in-memory stores. */
+import { MemoryLevel } from 'memory-level'
+import { pino } from 'pino'
+import { generateIdentity, type Identity } from '@splitedge/wire'
+import { openStore, type Store } from '@splitedge/store'
+import type { PricingTariff } from '@splitedge/model'
+import { Agent } from '../src/agent.js'
+import { checkConfig } from '../src/config/load.js'
+
+export interface Spec { name: string, port: number, status?: Record<string, 'customer' | 'peer' | 'transit'> }
+
+export function pricing (price: string, weights: PricingTariff['weights'] = { '*': { send: '1', receive: '1' } }, extra: Partial<PricingTariff> = {}): PricingTariff {
+  return {
+    currency: 'EUR',
+    decimals: 6,
+    unit: 'octet',
+    classes: {
+      be: { mode: 'unicast', quality: 'BE', price },
+      ef: { mode: 'unicast', quality: 'EF', price: (Number(price) * 3).toFixed(9).replace(/0+$/, '').replace(/\.$/, ''), sla: [{ metric: 'delay_ms', bands: [{ upTo: '20', factor: '1' }, { upTo: '40', factor: '0.5' }, { factor: '0' }] }] }
+    },
+    weights,
+    ...extra
+  }
+}
+
+export interface Running { agent: Agent, identity: Identity, store: Store, db: MemoryLevel<string, Uint8Array> }
+
+/**
+ * Build configs for agents connected by `edges` ([i, j] pairs) and start them. Ports are fixed per
+ * test file to keep addresses stable across restarts.
+ */
+export async function makeIdentities (n: number): Promise<Identity[]> {
+  return await Promise.all(Array.from({ length: n }, async () => await generateIdentity()))
+}
+
+export function configFor (i: number, ids: Identity[], ports: number[], edges: Array<[number, number]>, opts: { intervalMs: number, periodIntervals: number, tolerance?: string, noise?: number, seed?: string }): ReturnType<typeof checkConfig> {
+  const neighbours = edges.filter(([a, b]) => a === i || b === i).map(([a, b]) => {
+    const j = a === i ? b : a
+    return { name: `n${j}`, peerId: (ids[j] as Identity).peerId, addrs: [`/ip4/127.0.0.1/tcp/${ports[j] as number}`], status: 'peer' as const, tolerance: opts.tolerance ?? '0.01' }
+  })
+  return checkConfig({
+    name: `n${i}`,
+    key: '/nonexistent',
+    dataDir: '/nonexistent',
+    listen: [`/ip4/127.0.0.1/tcp/${ports[i] as number}`],
+    interval: { lengthMs: opts.intervalMs, graceMs: Math.floor(opts.intervalMs / 5) },
+    settlement: { periodIntervals: opts.periodIntervals },
+    usage: { source: 'synthetic', seed: opts.seed ?? 'test', noise: opts.noise ?? 0.001, meanVolume: 1_000_000 },
+    clockSkewMs: 2000,
+    neighbours,
+    logLevel: 'silent'
+  }, '/')
+}
+
+export async function startAgent (config: ReturnType<typeof checkConfig>, identity: Identity, db?: MemoryLevel<string, Uint8Array>): Promise<Running> {
+  const level = db ?? new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' })
+  const store = await openStore({ db: level as never })
+  const agent = await Agent.start({ config, identity, store, logger: pino({ level: process.env.SPLITEDGE_TEST_LOG ?? 'silent' }), http: false })
+  return { agent, identity, store, db: level }
+}
+
+export async function waitFor (what: string, fn: () => Promise<boolean>, timeoutMs = 20_000, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await fn()) return
+    await new Promise(resolve => setTimeout(resolve, everyMs))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
