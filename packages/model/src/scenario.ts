@@ -3,8 +3,7 @@
  * parts (networks, prices, weights, SLA) into indexed tables for the evaluator. Every error is a
  * `ModelError` whose `field` is a path into the scenario (`weights.A.B.send`).
  */
-import { ONE, parseDec, ZERO, describe, type Dec } from './decimal.js'
-import { netRate } from './charge.js'
+import { describe, mul, ONE, parseDec, sub, ZERO, type Dec } from './decimal.js'
 import { ModelError } from './errors.js'
 import { classFactor, isRecord, parseCriteria } from './sla.js'
 import type { ClassId, Decimal, NetworkId, SlaCriterion } from './types.js'
@@ -48,6 +47,8 @@ export interface CompiledScenario {
   price: Dec[][]
   /** factor[n][c]: SLA factor of network n's charges for class c. */
   factor: Dec[][]
+  /** priceFactor[n][c] = price[n][c] * factor[n][c]: what one unit at weight 1 costs. */
+  priceFactor: Dec[][]
   /** Explicit weights of network n toward neighbour index (edge networks: none). */
   named: Array<Map<number, WeightRow>>
   /** `*` weights of network n (0 when absent or for edge networks). */
@@ -154,7 +155,8 @@ export function compileScenario (input: unknown): CompiledScenario {
     }
   }
 
-  return { decimals, ids, index, edge, classes, classIndex, price, factor, named, star }
+  const priceFactor = price.map((row, n) => row.map((p, c) => mul(p, factor[n]![c]!)))
+  return { decimals, ids, index, edge, classes, classIndex, price, factor, priceFactor, named, star }
 }
 
 /** Weights of `i` toward `j`: `weights[i][j]`, then `weights[i]["*"]`, else 0; edge networks 0. */
@@ -193,12 +195,10 @@ export function codeUnitOrder (a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/** `w_vus p_v f_v - w_uvr p_u f_u`: net per unit for class `cls` crossing from `u` into `v`. */
+/**
+ * `w_vus p_v f_v - w_uvr p_u f_u`: net per unit for class `cls` crossing from `u` into `v`
+ * (`netRate` in charge.ts, with each network's `p * f` computed once in `priceFactor`).
+ */
 export function netRateOf (s: CompiledScenario, u: number, v: number, cls: number): Dec {
-  const wu = weightsOf(s, u, v)
-  const wv = weightsOf(s, v, u)
-  return netRate(
-    { price: s.price[u]![cls]!, factor: s.factor[u]![cls]!, send: wu.send, receive: wu.receive },
-    { price: s.price[v]![cls]!, factor: s.factor[v]![cls]!, send: wv.send, receive: wv.receive }
-  )
+  return sub(mul(weightsOf(s, v, u).send, s.priceFactor[v]![cls]!), mul(weightsOf(s, u, v).receive, s.priceFactor[u]![cls]!))
 }
