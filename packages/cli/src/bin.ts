@@ -6,6 +6,12 @@
  */
 import { Command, CommanderError } from 'commander'
 import { register as registerSimulate } from './commands/simulate.js'
+import { register as registerKeygen } from './commands/keygen.js'
+import { register as registerAgent } from './commands/agent.js'
+import { register as registerTariff } from './commands/tariff.js'
+import { register as registerUsage } from './commands/usage.js'
+import { register as registerViews } from './commands/views.js'
+import { register as registerTopology } from './commands/topology.js'
 import { EXIT_USAGE } from './exit.js'
 
 const program = new Command('splitedge')
@@ -14,6 +20,12 @@ const program = new Command('splitedge')
   .exitOverride()
 
 registerSimulate(program)
+registerKeygen(program)
+registerAgent(program)
+registerTariff(program)
+registerUsage(program)
+registerViews(program)
+registerTopology(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -4,3 +4,4 @@
  */
 export { runSimulate, type SimulateResult } from './commands/simulate.js'
 export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE, oneLine } from './exit.js'
+export * from './topology/index.js'

@@ -22,7 +22,12 @@ const MAX_CHAIN = 64
 
 export class TariffService {
   private readonly syncing = new Map<string, Promise<void>>()
-  constructor (private readonly ctx: AgentContext) {}
+  /** Issuers whose tariffs we keep: our neighbours, plus any a clearer is told to follow. */
+  readonly follows: Set<string>
+
+  constructor (private readonly ctx: AgentContext, follow: Iterable<string> = ctx.neighbours.keys()) {
+    this.follows = new Set(follow)
+  }
 
   async start (): Promise<void> {
     const { ctx } = this
@@ -31,7 +36,7 @@ export class TariffService {
       allow: (peer) => ctx.neighbours.has(peer) || ctx.config.clearers.includes(peer),
       timeoutMs: 10_000
     })
-    for (const peer of ctx.neighbours.keys()) {
+    for (const peer of this.follows) {
       subscribe(ctx.node, tariffTopic(peer), async (bytes) => {
         const r = await this.ingest(bytes, peer, 'gossip')
         if (r.ok) return 'accept'
@@ -51,7 +56,7 @@ export class TariffService {
   }
 
   /**
-   * Check and store a tariff from `issuer` (the topic's or the sync peer's). Only neighbours'
+   * Check and store a tariff from `issuer` (the topic's or the sync peer's). Only followed issuers'
    * tariffs are kept. A version whose `previous` we lack is a gap: ignored here, filled by sync.
    */
   async ingest (bytes: Uint8Array, issuer: string, via: 'gossip' | 'sync'): Promise<IngestResult> {
@@ -69,7 +74,7 @@ export class TariffService {
     if (!topic.ok) return reject(topic.reason, topic.message)
     const sig = verifyDocument(doc)
     if (!sig.ok) return reject(sig.error.code, sig.error.message)
-    if (!ctx.neighbours.has(issuer)) return reject('not-a-neighbour', `${issuer} is not a neighbour`, 'ignore')
+    if (!this.follows.has(issuer)) return reject('not-followed', `${issuer} is not an issuer we follow`, 'ignore')
     const id = docId(doc)
     const last = await ctx.store.latestTariff(issuer)
     const lastAccepted = last === undefined ? undefined : { seq: last.seq, id: last.id, noticeMs: this.noticeOf(last.bytes) }

@@ -1,0 +1,39 @@
+/**
+ * Talking to a running agent's HTTP API from the command line: find its URL from `--url` or from its
+ * config file, and turn every failure into one line an operator can act on.
+ */
+import { loadConfig } from '@splitedge/agent'
+
+export interface ApiTarget { url?: string, config?: string }
+
+export async function apiUrl (t: ApiTarget): Promise<string> {
+  if (t.url !== undefined) return t.url.replace(/\/$/, '')
+  if (t.config === undefined) throw new Error('say which agent: --config AGENT.yaml or --url http://HOST:PORT')
+  const c = await loadConfig(t.config)
+  if (c.http === undefined) throw new Error(`${t.config}: http is not configured, so the agent has no API to talk to (fix: add http: { host: 127.0.0.1, port: 8080 })`)
+  const host = c.http.host === '0.0.0.0' || c.http.host === '::' ? '127.0.0.1' : c.http.host
+  return `http://${host.includes(':') ? `[${host}]` : host}:${c.http.port}`
+}
+
+export async function call (base: string, path: string, init?: { method: string, body: string, type: string }): Promise<unknown> {
+  let res: Response
+  try {
+    res = await fetch(base + path, init === undefined ? undefined : { method: init.method, body: init.body, headers: { 'content-type': init.type } })
+  } catch (err) {
+    throw new Error(`cannot reach the agent at ${base}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message} (is it running?)`)
+  }
+  const text = await res.text()
+  let body: unknown
+  try { body = JSON.parse(text) } catch { body = text }
+  if (!res.ok) {
+    const msg = typeof body === 'object' && body !== null && 'error' in body ? String((body as { error: unknown }).error) : text
+    throw new Error(`agent answered ${res.status}: ${msg}`)
+  }
+  return body
+}
+
+export function addTargetOptions<T extends { option: (flags: string, desc: string) => T }> (cmd: T): T {
+  return cmd
+    .option('-c, --config <file>', 'the agent\'s config file (its http address is read from it)')
+    .option('-u, --url <url>', 'the agent\'s HTTP API, e.g. http://127.0.0.1:8080')
+}

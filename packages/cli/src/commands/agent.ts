@@ -1,0 +1,21 @@
+/** `splitedge agent --config FILE.yaml`: run an operator's agent until SIGINT or SIGTERM. */
+import type { Command } from 'commander'
+import { Agent, loadConfig } from '@splitedge/agent'
+
+export function register (program: Command): void {
+  program
+    .command('agent')
+    .description('run an agent: gossip tariffs, attest usage and settle with every configured neighbour')
+    .requiredOption('-c, --config <file>', 'agent config (YAML); see docs/operator.md')
+    .action(async (opts: { config: string }) => {
+      const config = await loadConfig(opts.config)
+      const agent = await Agent.start({ config })
+      process.stderr.write(`splitedge agent ${config.name}: ${agent.peerId} listening on ${agent.ctx.node.getMultiaddrs().map(String).join(' ')}${agent.url !== undefined ? `, API ${agent.url}` : ''}\n`)
+      await new Promise<void>(resolve => {
+        const stop = (): void => { resolve() }
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
+      await agent.stop()
+    })
+}
