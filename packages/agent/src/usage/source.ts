@@ -177,7 +177,7 @@ export class UsageSource {
       const lines = syntheticUsage(opts, me, peer, start)
       const metrics: MetricInput[] = []
       for (const c of classes) {
-        for (const m of c.sla) metrics.push({ subject: m.subject, class: c.class, metric: m.metric, value: syntheticMetric(u.seed, me, peer, start, c.class, m.subject, m.metric, opts.noise) })
+        for (const m of c.sla) metrics.push({ subject: m.subject, class: c.class, metric: m.metric, value: syntheticMetric(u.seed, start, c.class, m.subject, m.metric) })
       }
       return { lines, metrics }
     }
@@ -190,13 +190,14 @@ export class UsageSource {
 }
 
 /**
- * A synthetic SLA measurement both sides derive from the seed, with per-side noise. Availability
- * and throughput are high-is-good percentages; everything else is a delay-like figure in 5..60.
+ * A synthetic SLA measurement: a property of the measured network (`subject`) in the interval, so
+ * every neighbour of that network measures the same figure and a period's scenario can state one
+ * value per network. Availability and throughput are high-is-good percentages in 99..100;
+ * everything else is a delay-like figure in 5..60, given to 3 decimal places.
  */
-function syntheticMetric (seed: string, self: string, peer: string, start: number, cls: string, subject: string, metric: string, noise: number): string {
-  const [a, b] = self < peer ? [self, peer] : [peer, self]
-  const u = (...p: Array<string | number>): number => hash('sha256').update(p.join('\u0000')).digest().readUInt32BE(0) / 0x1_0000_0000
-  const base = /^(availability|throughput)/.test(metric) ? 99 + u(seed, a, b, start, cls, subject, metric) : 5 + 55 * u(seed, a, b, start, cls, subject, metric)
-  const side = 1 + (u(seed, 'noise', self, a, b, start, cls, subject, metric) * 2 - 1) * noise / 4
-  return (Math.round(base * side * 1000) / 1000).toFixed(3)
+function syntheticMetric (seed: string, start: number, cls: string, subject: string, metric: string): string {
+  const u = hash('sha256').update([seed, start, cls, subject, metric].join('\u0000')).digest().readUInt32BE(0)
+  // Integer arithmetic in thousandths: no floating point in a figure that ends up in a signed report.
+  const thousandths = /^(availability|throughput)/.test(metric) ? 99_000 + (u % 1_001) : 5_000 + (u % 55_001)
+  return `${Math.floor(thousandths / 1000)}.${String(thousandths % 1000).padStart(3, '0')}`
 }
