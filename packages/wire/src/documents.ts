@@ -165,6 +165,52 @@ export const ConsentBodySchema = Obj({
 }, 'consent: the remote end\'s signed agreement to pay its share for traffic matching a receipt')
 export type ConsentBody = Static<typeof ConsentBodySchema>
 
+export const MAX_ANNOUNCED_OPERATORS = 1024
+export const MAX_CLEARING_LINES = 4096
+
+export const ClearerAnnouncementBodySchema = Obj({
+  clearer: PeerIdSchema,
+  /** Strictly increasing per clearer: a newer announcement replaces the older. */
+  seq: UintSchema,
+  /** The edge operators this clearer clears for, sorted, each once. */
+  operators: Type.Array(PeerIdSchema, { maxItems: MAX_ANNOUNCED_OPERATORS }),
+  /** Where customers reach the clearer's HTTP API, if it offers one. */
+  url: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  issued: TimeSchema,
+  /** The announcement is stale after this time (the clearer re-announces before it). */
+  expires: TimeSchema
+}, 'clearer-announcement: which operators a clearer serves, published on the directory topic')
+export type ClearerAnnouncementBody = Static<typeof ClearerAnnouncementBodySchema>
+
+/** One cleared receipt as it moves money between a clearer and one operator. */
+export const ClearingLineSchema = Obj({
+  /** Id of the receipt cleared. */
+  receipt: DocIdSchema,
+  /** `pays`: the operator's end pays (its customer owes); `paid`: the operator is paid for its customer's charge. */
+  side: Type.Union([Type.Literal('pays'), Type.Literal('paid')]),
+  class: ClassIdSchema,
+  volume: NonNegDecimalSchema,
+  /** The local charge moved (for `pays`, the payer's share of it). */
+  charge: DecimalSchema,
+  /** The clearer's margin on this line, paid by the `pays` side; "0" on `paid` lines. */
+  margin: DecimalSchema,
+  /** Id of the local operator's tariff version the charge was computed from. */
+  tariff: DocIdSchema
+})
+export type ClearingLine = Static<typeof ClearingLineSchema>
+
+export const ClearingStatementBodySchema = Obj({
+  clearer: PeerIdSchema,
+  operator: PeerIdSchema,
+  period: PeriodSchema,
+  currency: CurrencySchema,
+  decimals: DecimalsSchema,
+  lines: Type.Array(ClearingLineSchema, { maxItems: MAX_CLEARING_LINES }),
+  /** What the operator pays the clearer for the period (negative: the clearer pays the operator). */
+  net: DecimalSchema
+}, 'clearing-statement: a clearer\'s batch settlement with one operator for a period, co-signed by both')
+export type ClearingStatementBody = Static<typeof ClearingStatementBodySchema>
+
 // ---- registry ---------------------------------------------------------------------------------
 
 /** Body schema of each document type. */
@@ -175,7 +221,9 @@ export const BODY_SCHEMAS = {
   'settlement-statement': SettlementStatementBodySchema,
   quote: QuoteBodySchema,
   receipt: ReceiptBodySchema,
-  consent: ConsentBodySchema
+  consent: ConsentBodySchema,
+  'clearer-announcement': ClearerAnnouncementBodySchema,
+  'clearing-statement': ClearingStatementBodySchema
 } as const satisfies Record<string, TSchema>
 
 export type DocType = keyof typeof BODY_SCHEMAS
@@ -188,7 +236,8 @@ export const WIRE_VERSION = 1
 /**
  * Largest encoded document accepted, per type, in bytes (checked before any decoding).
  * tariff: 64 classes with SLA scales and ~1000 weight keys fit in 256 KiB;
- * reports, attestations and statements: up to 4096 lines; clearing documents are small.
+ * reports, attestations and statements (bilateral or clearing): up to 4096 lines; an announcement
+ * names up to 1024 operators; quotes, receipts and consents are small.
  */
 export const MAX_DOCUMENT_BYTES: Readonly<Record<DocType, number>> = {
   tariff: 256 * 1024,
@@ -197,7 +246,9 @@ export const MAX_DOCUMENT_BYTES: Readonly<Record<DocType, number>> = {
   'settlement-statement': 1024 * 1024,
   quote: 32 * 1024,
   receipt: 4 * 1024,
-  consent: 4 * 1024
+  consent: 4 * 1024,
+  'clearer-announcement': 96 * 1024,
+  'clearing-statement': 1024 * 1024
 }
 /** The largest of MAX_DOCUMENT_BYTES: the limit before the type is known. */
 export const MAX_ANY_DOCUMENT_BYTES = Math.max(...Object.values(MAX_DOCUMENT_BYTES))
@@ -225,6 +276,8 @@ export type SettlementStatement = Document<'settlement-statement'>
 export type Quote = Document<'quote'>
 export type Receipt = Document<'receipt'>
 export type Consent = Document<'consent'>
+export type ClearerAnnouncement = Document<'clearer-announcement'>
+export type ClearingStatement = Document<'clearing-statement'>
 
 /** Envelope schema of one type (body checked by its own schema). */
 export const envelopeSchema = (type: DocType) => Obj({

@@ -85,6 +85,27 @@ function checkConsent (b: BodyOf<'consent'>): Fail {
   return undefined
 }
 
+function checkAnnouncement (b: BodyOf<'clearer-announcement'>): Fail {
+  if (!(b.expires > b.issued)) return bad('/body/expires', 'expires must be after issued')
+  for (let i = 1; i < b.operators.length; i++) {
+    if (!((b.operators[i - 1] as string) < (b.operators[i] as string))) return bad(`/body/operators/${i}`, 'operators must be sorted and distinct')
+  }
+  return undefined
+}
+
+function checkClearingStatement (b: BodyOf<'clearing-statement'>): Fail {
+  if (b.clearer === b.operator) return bad('/body/operator', 'the operator must not be the clearer')
+  if (!(b.period.end > b.period.start)) return bad('/body/period', 'end must be after start')
+  const seen = new Set<string>()
+  for (const [i, l] of b.lines.entries()) {
+    const key = `${l.receipt}|${l.side}`
+    if (seen.has(key)) return bad(`/body/lines/${i}`, 'a receipt appears at most once per side')
+    seen.add(key)
+    if (l.side === 'paid' && !/^0+(\.0+)?$/.test(l.margin)) return bad(`/body/lines/${i}/margin`, 'the paid side carries no margin')
+  }
+  return undefined
+}
+
 /** The first invariant `doc` breaks, as a `schema` error naming the path, or undefined. */
 export function checkSemantics (doc: AnyDocument): WireError | undefined {
   switch (doc.type) {
@@ -95,10 +116,12 @@ export function checkSemantics (doc: AnyDocument): WireError | undefined {
     case 'quote': return checkQuote(doc.body)
     case 'receipt': return undefined
     case 'consent': return checkConsent(doc.body)
+    case 'clearer-announcement': return checkAnnouncement(doc.body)
+    case 'clearing-statement': return checkClearingStatement(doc.body)
   }
 }
 
-/** Who must sign a document of this type: the issuer, or both agents of a border. */
+/** Who must sign a document of this type: the issuer, both agents of a border, or clearer and operator. */
 export function expectedSigners<T extends DocType> (type: T, body: BodyOf<T>): readonly string[] {
   const d = { type, body } as unknown as AnyDocument
   switch (d.type) {
@@ -109,5 +132,7 @@ export function expectedSigners<T extends DocType> (type: T, body: BodyOf<T>): r
     case 'quote': return [d.body.clearer]
     case 'receipt': return [d.body.operator]
     case 'consent': return [d.body.operator]
+    case 'clearer-announcement': return [d.body.clearer]
+    case 'clearing-statement': return [d.body.clearer, d.body.operator].sort()
   }
 }

@@ -162,6 +162,32 @@ export function consentBody (p: Parties): BodyOf<'consent'> {
   }
 }
 
+export function announcementBody (p: Parties): BodyOf<'clearer-announcement'> {
+  return {
+    clearer: p.clearer.peerId,
+    seq: 3,
+    operators: [...p.border],
+    url: 'http://127.0.0.1:8480',
+    issued: T0,
+    expires: T0 + HOUR
+  }
+}
+
+export function clearingStatementBody (p: Parties): BodyOf<'clearing-statement'> {
+  return {
+    clearer: p.clearer.peerId,
+    operator: p.a.peerId,
+    period: { start: T0, end: T0 + HOUR },
+    currency: 'EUR',
+    decimals: 6,
+    lines: [
+      { receipt: FAKE_ID_1, side: 'pays', class: 'ef', volume: '1500000', charge: '0.006', margin: '0.00012', tariff: FAKE_ID_2 },
+      { receipt: FAKE_ID_2, side: 'paid', class: 'be', volume: '1000', charge: '0.000001', margin: '0', tariff: FAKE_ID_1 }
+    ],
+    net: '0.006119'
+  }
+}
+
 function must<T> (r: { ok: true, value: T } | { ok: false, error: Error }): T {
   if (!r.ok) throw r.error
   return r.value
@@ -180,7 +206,9 @@ export async function allDocuments (p?: Parties): Promise<{ [T in DocType]: Docu
     'settlement-statement': cosigned('settlement-statement', statementBody(q)),
     quote: must(sign(q.clearer, 'quote', quoteBody(q))),
     receipt: must(sign(q.a, 'receipt', receiptBody(q))),
-    consent: must(sign(q.b, 'consent', consentBody(q)))
+    consent: must(sign(q.b, 'consent', consentBody(q))),
+    'clearer-announcement': must(sign(q.clearer, 'clearer-announcement', announcementBody(q))),
+    'clearing-statement': must(cosign(q.a, must(sign(q.clearer, 'clearing-statement', clearingStatementBody(q)))))
   }
 }
 
