@@ -1,0 +1,372 @@
+/**
+ * `splitedge demo` (the main job, `npm start`): a local network of five operators, each its own
+ * agent process on loopback — two edge ISPs, two transit networks that peer with each other, and
+ * a backbone — publishing tariffs, attesting synthetic traffic at every border and settling
+ * bilaterally for several periods. It prints progress, a table of every co-signed settlement and
+ * each operator's brokerage view, and writes `report.json`, which restates every settled period in
+ * DESIGN.md section 7's scenario format next to the co-signed statement lines, so anyone can check
+ * the money with `splitedge simulate` (the demo does that check itself before it exits).
+ */
+import type { Command } from 'commander'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { mkdir, open, rm, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { stringify as toYaml } from 'yaml'
+import { generateKeyFile } from '@splitedge/wire'
+import { add, cmp, dec, format, resolveWeights, simulate, ZERO, type Dec, type PricingTariff, type SlaCriterion } from '@splitedge/model'
+
+const BIN = fileURLToPath(new URL('../../../bin/splitedge.js', import.meta.url))
+
+interface Operator { name: string, kind: string, tariff: Record<string, unknown> }
+/** A border: `b` is `a`'s `status`; `a` is the inverse to `b`. */
+interface Border { a: string, b: string, status: 'customer' | 'peer' | 'transit' }
+
+const inverse = (s: Border['status']): Border['status'] => s === 'customer' ? 'transit' : s === 'transit' ? 'customer' : 'peer'
+
+const tariffOf = (be: string, ef: string, weights: Record<string, { send: string, receive: string }>, sla?: SlaCriterion[]): Record<string, unknown> => ({
+  currency: 'EUR',
+  decimals: 6,
+  unit: 'octet',
+  classes: {
+    be: { mode: 'unicast', quality: 'BE', price: be },
+    ef: { mode: 'unicast', quality: 'EF', price: ef, ...(sla !== undefined ? { sla } : {}) }
+  },
+  weights
+})
+
+/** The demo network. Prices are per octet; weights follow each neighbour's status. */
+export const DEMO_OPERATORS: Operator[] = [
+  { name: 'edge-a', kind: 'edge ISP', tariff: tariffOf('0.0000015', '0.000004', { 'status:transit': { send: '0.5', receive: '0.5' } }) },
+  { name: 'edge-b', kind: 'edge ISP', tariff: tariffOf('0.0000015', '0.000004', { 'status:transit': { send: '0.5', receive: '0.5' } }) },
+  {
+    name: 'transit-1',
+    kind: 'transit',
+    tariff: tariffOf('0.000001', '0.000003', {
+      'status:customer': { send: '2', receive: '2' }, 'status:peer': { send: '1', receive: '1' }, 'status:transit': { send: '0.5', receive: '0.5' }
+    })
+  },
+  {
+    name: 'transit-2',
+    kind: 'transit',
+    tariff: tariffOf('0.0000012', '0.0000028', {
+      'status:customer': { send: '2', receive: '1.5' }, 'status:peer': { send: '1', receive: '1' }, 'status:transit': { send: '0.5', receive: '0.5' }
+    })
+  },
+  {
+    name: 'backbone',
+    kind: 'backbone',
+    tariff: tariffOf('0.0000008', '0.000003', { 'status:customer': { send: '2', receive: '2' } }, [
+      // Patent-style sliding scales: the backbone is paid less when it misses its targets.
+      { metric: 'delay_ms', bands: [{ upTo: '20', factor: '1' }, { upTo: '40', factor: '0.8' }, { upTo: '50', factor: '0.5' }, { factor: '0' }] },
+      { metric: 'availability_pct', bands: [{ atLeast: '99.9', factor: '1' }, { atLeast: '99.5', factor: '0.9' }, { factor: '0.5' }] }
+    ])
+  }
+]
+
+export const DEMO_BORDERS: Border[] = [
+  { a: 'edge-a', b: 'transit-1', status: 'transit' },
+  { a: 'edge-b', b: 'transit-2', status: 'transit' },
+  { a: 'transit-1', b: 'backbone', status: 'transit' },
+  { a: 'transit-2', b: 'backbone', status: 'transit' },
+  { a: 'transit-1', b: 'transit-2', status: 'peer' }
+]
+
+interface Options { dir: string, intervalMs: string, periodIntervals: string, periods: string, timeout: string }
+
+export function register (program: Command): void {
+  program
+    .command('demo')
+    .description('run a local network of five agents that tariff, attest and settle; print the settlements and write report.json')
+    .option('-d, --dir <dir>', 'working directory for keys, configs, stores, logs and report.json (emptied first)', '.splitedge-demo')
+    .option('--interval-ms <ms>', 'usage interval length', '2000')
+    .option('--period-intervals <n>', 'intervals per settlement period', '3')
+    .option('--periods <n>', 'complete periods to settle on every border', '2')
+    .option('--timeout <s>', 'give up after this many seconds', '180')
+    .action(async (opts: Options) => { await runDemo(opts) })
+}
+
+interface Running { name: string, peerId: string, url: string, child: ChildProcess, log: string }
+
+const int = (s: string, name: string, min: number): number => {
+  const n = Number(s)
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${JSON.stringify(s)}`)
+  return n
+}
+
+async function freePort (): Promise<number> {
+  return await new Promise((resolvePort, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      s.close(() => { resolvePort(typeof a === 'object' && a !== null ? a.port : 0) })
+    })
+  })
+}
+
+async function getJson<T> (url: string): Promise<T> {
+  const res = await fetch(url)
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`)
+  return await res.json() as T
+}
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(r => setTimeout(r, ms)) }
+const out = (s: string): void => { process.stdout.write(s + '\n') }
+
+interface StatementView { neighbour: string, id: string, period: { start: number, end: number }, currency: string, net: string, payer: string, payee: string, amount: string, attestations: number, lines: Array<{ kind: string, class: string | null, from: string, to: string, volume: string, amount: string, factors: Record<string, string>, tariffs: Record<string, string> }> }
+interface AttestationView { neighbour: string, intervalStart: number, id: string, lines: Array<{ class: string, from: string, to: string, volume: string }>, metrics: Array<{ subject: string, class: string, metric: string, value: string }> }
+interface TariffView { peerId: string, id: string, pricing: PricingTariff }
+
+export async function runDemo (opts: Options): Promise<void> {
+  const intervalMs = int(opts.intervalMs, 'interval-ms', 200)
+  const periodIntervals = int(opts.periodIntervals, 'period-intervals', 1)
+  const periods = int(opts.periods, 'periods', 1)
+  const timeoutMs = int(opts.timeout, 'timeout', 10) * 1000
+  const dir = resolve(opts.dir)
+  await rm(dir, { recursive: true, force: true })
+  await mkdir(dir, { recursive: true })
+  out(`splitedge demo: ${DEMO_OPERATORS.length} operators, ${DEMO_BORDERS.length} borders, ${intervalMs} ms intervals, ${periodIntervals} intervals per period; working in ${dir}`)
+
+  // Keys, ports, tariffs and configs.
+  const ids = new Map<string, string>()
+  const ports = new Map<string, { p2p: number, http: number }>()
+  for (const op of DEMO_OPERATORS) {
+    const id = await generateKeyFile(join(dir, `${op.name}.key`))
+    ids.set(op.name, id.peerId)
+    ports.set(op.name, { p2p: await freePort(), http: await freePort() })
+  }
+  for (const op of DEMO_OPERATORS) {
+    const neighbours = DEMO_BORDERS.filter(b => b.a === op.name || b.b === op.name).map(b => {
+      const other = b.a === op.name ? b.b : b.a
+      return {
+        name: other,
+        peerId: ids.get(other),
+        addrs: [`/ip4/127.0.0.1/tcp/${ports.get(other)?.p2p ?? 0}`],
+        status: b.a === op.name ? b.status : inverse(b.status),
+        tolerance: '0.01'
+      }
+    })
+    await writeFile(join(dir, `${op.name}.tariff.yaml`), toYaml(op.tariff))
+    const config = {
+      name: op.name,
+      key: `${op.name}.key`,
+      dataDir: `data/${op.name}`,
+      listen: [`/ip4/127.0.0.1/tcp/${ports.get(op.name)?.p2p ?? 0}`],
+      http: { host: '127.0.0.1', port: ports.get(op.name)?.http ?? 0 },
+      tariff: `${op.name}.tariff.yaml`,
+      interval: { lengthMs: intervalMs },
+      settlement: { periodIntervals },
+      usage: { source: 'synthetic', seed: 'splitedge-demo', meanVolume: 1_000_000, noise: 0.002 },
+      neighbours,
+      logLevel: 'info'
+    }
+    await writeFile(join(dir, `${op.name}.yaml`), toYaml(config))
+  }
+
+  // Start every agent as its own process.
+  const running: Running[] = []
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(running.map(async r => {
+      if (r.child.exitCode !== null || r.child.signalCode !== null) return
+      const exited = new Promise<void>(res => r.child.once('exit', () => { res() }))
+      r.child.kill('SIGTERM')
+      await Promise.race([exited, sleep(5000).then(() => { r.child.kill('SIGKILL') })])
+    }))
+  }
+  const onSignal = (): void => { void stopAll().then(() => process.exit(130)) }
+  process.once('SIGINT', onSignal)
+  try {
+    for (const op of DEMO_OPERATORS) {
+      const log = join(dir, `${op.name}.log`)
+      const fh = await open(log, 'w')
+      const child = spawn(process.execPath, [BIN, 'agent', '--config', join(dir, `${op.name}.yaml`)], { stdio: ['ignore', fh.fd, fh.fd] })
+      await fh.close()
+      running.push({ name: op.name, peerId: ids.get(op.name) ?? '', url: `http://127.0.0.1:${ports.get(op.name)?.http ?? 0}`, child, log })
+    }
+    const started = Date.now()
+    const deadline = started + timeoutMs
+    for (const r of running) {
+      for (;;) {
+        if (r.child.exitCode !== null) throw new Error(`agent ${r.name} exited with code ${r.child.exitCode}; see ${r.log}`)
+        if (Date.now() > deadline) throw new Error(`agent ${r.name} did not become healthy; see ${r.log}`)
+        try { await getJson(`${r.url}/health`); break } catch { await sleep(200) }
+      }
+    }
+    out(`all ${running.length} agents healthy; tariffs published; waiting for ${periods} complete settlement periods on every border`)
+
+    // Progress until every border has `periods` complete periods co-signed on both sides.
+    const full = (s: StatementView): boolean => s.attestations === periodIntervals
+    let lastLine = 0
+    for (;;) {
+      for (const r of running) if (r.child.exitCode !== null) throw new Error(`agent ${r.name} exited with code ${r.child.exitCode}; see ${r.log}`)
+      const stmts = new Map<string, StatementView[]>()
+      const attested = new Set<string>()
+      let disputes = 0
+      for (const r of running) {
+        stmts.set(r.name, await getJson<StatementView[]>(`${r.url}/v1/statements`))
+        for (const a of await getJson<AttestationView[]>(`${r.url}/v1/attestations`)) attested.add(a.id)
+        disputes += (await getJson<unknown[]>(`${r.url}/v1/disputes`)).length
+      }
+      const done = DEMO_BORDERS.map(b => {
+        const mine = (stmts.get(b.a) ?? []).filter(s => s.neighbour === b.b && full(s))
+        const theirs = new Set((stmts.get(b.b) ?? []).filter(s => s.neighbour === b.a).map(s => s.id))
+        return mine.filter(s => theirs.has(s.id)).length
+      })
+      const settled = new Set([...stmts.values()].flat().map(s => s.id)).size
+      if (Date.now() - lastLine >= 2000 || done.every(d => d >= periods)) {
+        out(`[${String(Math.round((Date.now() - started) / 1000)).padStart(4)}s] attestations ${attested.size} · co-signed statements ${settled} · complete periods per border ${done.join('/')} (target ${periods}) · disputes ${disputes}`)
+        lastLine = Date.now()
+      }
+      if (done.every(d => d >= periods)) break
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s with complete periods per border ${done.join('/')}; logs are in ${dir}`)
+      await sleep(500)
+    }
+
+    const report = await buildReport(running, periodIntervals, periods, intervalMs)
+    await printSummary(running, report)
+    const reportPath = join(dir, 'report.json')
+    await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n')
+    // Independent check: the model, fed the report's scenarios, reproduces every statement line.
+    let lines = 0
+    for (const [i, p] of report.periods.entries()) {
+      const sim = JSON.parse(simulate(JSON.stringify(p.scenario))) as { borders: Array<{ from: string, to: string, class: string, net: string }> }
+      const key = (l: { from: string, to: string, class: string }): string => `${l.from}>${l.to}/${l.class}`
+      const want = new Map(p.statements.map(l => [key(l), l.net]))
+      for (const b of sim.borders) {
+        if (want.get(key(b)) !== b.net) throw new Error(`report check failed: period ${i} ${key(b)} simulate gives ${b.net}, statement says ${want.get(key(b)) ?? 'nothing'}`)
+        lines++
+      }
+      if (sim.borders.length !== want.size) throw new Error(`report check failed: period ${i} has ${want.size} statement lines, simulate gives ${sim.borders.length}`)
+    }
+    out(`\ncheck: splitedge simulate on report.json reproduces all ${lines} statement lines of ${report.periods.length} periods exactly`)
+    out(`report: ${reportPath}`)
+    out(`logs, configs, keys and stores: ${dir}`)
+  } finally {
+    process.off('SIGINT', onSignal)
+    await stopAll()
+  }
+}
+
+interface Report {
+  networks: Record<string, string>
+  intervalMs: number
+  periodIntervals: number
+  periods: Array<{
+    period: { start: number, end: number }
+    scenario: Record<string, unknown>
+    statements: Array<{ from: string, to: string, class: string, net: string }>
+    statementIds: string[]
+  }>
+}
+
+/** Restate each fully settled period as a section-7 scenario plus the co-signed lines. */
+async function buildReport (running: Running[], periodIntervals: number, periods: number, intervalMs: number): Promise<Report> {
+  const nameOf = new Map(running.map(r => [r.peerId, r.name]))
+  const byName = new Map(running.map(r => [r.name, r]))
+  const tariffs = new Map<string, PricingTariff>()
+  const stmts = new Map<string, StatementView[]>()
+  const atts = new Map<string, AttestationView[]>()
+  for (const r of running) {
+    for (const t of await getJson<TariffView[]>(`${r.url}/v1/tariffs`)) tariffs.set(t.id, t.pricing)
+    stmts.set(r.name, await getJson<StatementView[]>(`${r.url}/v1/statements`))
+    atts.set(r.name, await getJson<AttestationView[]>(`${r.url}/v1/attestations`))
+  }
+  // Periods that every border settled completely, oldest first, the first `periods` of them.
+  const complete = (b: Border, start: number): StatementView | undefined =>
+    (stmts.get(b.a) ?? []).find(s => s.neighbour === b.b && s.period.start === start && s.attestations === periodIntervals)
+  const starts = [...new Set([...stmts.values()].flat().map(s => s.period.start))].sort((x, y) => x - y)
+    .filter(start => DEMO_BORDERS.every(b => complete(b, start) !== undefined)).slice(0, periods)
+
+  const report: Report = { networks: Object.fromEntries(running.map(r => [r.name, r.peerId])), intervalMs, periodIntervals, periods: [] }
+  for (const start of starts) {
+    const prices: Record<string, Record<string, string>> = {}
+    const weights: Record<string, Record<string, { send: string, receive: string }>> = {}
+    const sla: Record<string, Record<string, SlaCriterion[]>> = {}
+    const measured: Record<string, Record<string, Record<string, string>>> = {}
+    const volumes = new Map<string, { from: string, to: string, class: string, volume: Dec }>()
+    const lines: Report['periods'][number]['statements'] = []
+    const ids: string[] = []
+    let decimals = 0
+    const pricingOf = (name: string, s: StatementView): PricingTariff => {
+      const peerId = byName.get(name)?.peerId ?? ''
+      const ref = s.lines.find(l => l.tariffs[peerId] !== undefined)?.tariffs[peerId]
+      const p = ref === undefined ? undefined : tariffs.get(ref)
+      if (p === undefined) throw new Error(`tariff of ${name} for period ${start} not found`)
+      return p
+    }
+    for (const b of DEMO_BORDERS) {
+      const s = complete(b, start) as StatementView
+      ids.push(s.id)
+      for (const [self, other] of [[b.a, b.b], [b.b, b.a]] as const) {
+        const t = pricingOf(self, s)
+        decimals = t.decimals
+        prices[self] = Object.fromEntries(Object.entries(t.classes).map(([c, v]) => [c, v.price]))
+        const w = resolveWeights(t, byName.get(other)?.peerId ?? '')
+        ;(weights[self] ??= {})[other] = { send: w.send, receive: w.receive }
+        const crit = Object.fromEntries(Object.entries(t.classes).filter(([, v]) => v.sla !== undefined).map(([c, v]) => [c, v.sla as SlaCriterion[]]))
+        if (Object.keys(crit).length > 0) sla[self] = crit
+      }
+      for (const l of s.lines) if (l.kind === 'usage' && l.class !== null) lines.push({ from: l.from, to: l.to, class: l.class, net: l.amount })
+      const border = new Set((atts.get(b.a) ?? []).filter(a => a.neighbour === b.b && a.intervalStart >= s.period.start && a.intervalStart < s.period.end))
+      for (const a of border) {
+        for (const l of a.lines) {
+          const from = nameOf.get(l.from) ?? l.from
+          const to = nameOf.get(l.to) ?? l.to
+          const key = `${from}>${to}/${l.class}`
+          const v = volumes.get(key) ?? { from, to, class: l.class, volume: ZERO }
+          v.volume = add(v.volume, dec(l.volume))
+          volumes.set(key, v)
+        }
+        for (const m of a.metrics) {
+          const subject = nameOf.get(m.subject) ?? m.subject
+          const byMetric = ((measured[subject] ??= {})[m.class] ??= {})
+          const prev = byMetric[m.metric]
+          // The period's figure is the worst attested one, as in the statements.
+          const worse = prev === undefined || (/^(availability|throughput)/.test(m.metric) ? cmp(dec(m.value), dec(prev)) < 0 : cmp(dec(m.value), dec(prev)) > 0)
+          if (worse) byMetric[m.metric] = m.value
+        }
+      }
+    }
+    report.periods.push({
+      period: { start, end: start + intervalMs * periodIntervals },
+      scenario: {
+        decimals,
+        networks: running.map(r => ({ id: r.name, role: 'provider' })),
+        prices,
+        weights,
+        flows: [...volumes.values()].map(v => ({ path: [v.from, v.to], class: v.class, volume: format(v.volume) })),
+        sla,
+        measured
+      },
+      statements: lines,
+      statementIds: ids
+    })
+  }
+  return report
+}
+
+async function printSummary (running: Running[], report: Report): Promise<void> {
+  out('\nCo-signed settlements (each line: the statement both neighbours signed for that period and border)')
+  out(`${'period (UTC)'.padEnd(21)} ${'border'.padEnd(22)} ${'who pays whom'.padEnd(28)} ${'amount'.padStart(12)}`)
+  for (const p of report.periods) {
+    const when = new Date(p.period.start).toISOString().slice(11, 19) + '–' + new Date(p.period.end).toISOString().slice(11, 19)
+    for (const b of DEMO_BORDERS) {
+      const s = (await getJson<StatementView[]>(`${running.find(r => r.name === b.a)?.url ?? ''}/v1/statements`)).find(x => x.neighbour === b.b && x.period.start === p.period.start)
+      if (s === undefined) continue
+      out(`${when.padEnd(21)} ${`${b.a} ↔ ${b.b}`.padEnd(22)} ${`${s.payer} pays ${s.payee}`.padEnd(28)} ${s.amount.padStart(12)} ${s.currency}`)
+    }
+  }
+  out('\nBrokerage view (per operator and class, all settled periods: charged to originators = retained + paid to terminators)')
+  for (const r of running) {
+    const views = await getJson<Array<{ periodStart: number, currency?: string, classes?: Array<{ class: string, chargedToOriginators: string, paidToTerminators: string, retained: string, factors: Record<string, string[]> }>, error?: string }>>(`${r.url}/v1/brokerage`)
+    const last = views.filter(v => report.periods.some(p => p.period.start === v.periodStart))
+    for (const v of last) {
+      for (const c of v.classes ?? []) {
+        const f = Object.entries(c.factors).filter(([, fs]) => fs.some(x => x !== '1')).map(([n, fs]) => `${n} ×${fs.join('/')}`).join(', ')
+        out(`${r.name.padEnd(10)} ${new Date(v.periodStart).toISOString().slice(11, 19)} ${c.class.padEnd(3)} charged ${c.chargedToOriginators.padStart(10)}  paid ${c.paidToTerminators.padStart(10)}  retained ${c.retained.padStart(10)} ${v.currency ?? ''}${f !== '' ? `  (SLA: ${f})` : ''}`)
+      }
+    }
+  }
+}
