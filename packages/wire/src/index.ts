@@ -21,7 +21,7 @@ export {
   type Identity, identityFromPrivateKey, identityFromSeed, generateIdentity, verifyRaw, verifyKeyOf,
   publicKeyOf, privateKeyObject, publicKeyObject
 } from './identity.js'
-export { sign, cosign, mergeSignatures, verifyDocument, requiredSigners } from './signing.js'
+export { sign, cosign, mergeSignatures, verifyDocument, verifyCounts, requiredSigners } from './signing.js'
 export { saveKeyFile, loadKeyFile, generateKeyFile, KEY_FILE_MODE } from './keyfile.js'
 export {
   checkTariffSuccession, checkTopicIssuer, checkReportTime, checkAttestationParties, checkQuoteValid,
