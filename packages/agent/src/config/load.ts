@@ -54,7 +54,7 @@ export function fieldName (pointer: string): string {
 
 export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError('(top level)', 'expected a YAML mapping', 'see docs/operator.md for an example')
+    throw new ConfigError('(top level)', 'expected a YAML mapping', 'see "Running an agent" in the README for an example')
   }
   const first = Value.Errors(AgentConfigSchema, raw).First()
   if (first !== undefined) {

@@ -6,7 +6,7 @@ export function register (program: Command): void {
   program
     .command('agent')
     .description('run an agent: gossip tariffs, attest usage and settle with every configured neighbour')
-    .requiredOption('-c, --config <file>', 'agent config (YAML); see docs/operator.md')
+    .requiredOption('-c, --config <file>', 'agent config (YAML); see "Running an agent" in the README')
     .action(async (opts: { config: string }) => {
       const config = await loadConfig(opts.config)
       const agent = await Agent.start({ config })

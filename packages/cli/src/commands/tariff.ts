@@ -9,7 +9,7 @@ export function register (program: Command): void {
   const tariff = program.command('tariff').description('publish or show tariffs')
   addTargetOptions(tariff.command('publish')
     .description('sign a tariff YAML with the agent\'s key and gossip it to the neighbours')
-    .argument('<file>', 'tariff YAML (see docs/operator.md)'))
+    .argument('<file>', 'tariff YAML (see "Running an agent" in the README)'))
     .option('--check', 'only check the file, do not publish')
     .action(async (file: string, opts: ApiTarget & { check?: boolean }) => {
       const text = await readFile(file, 'utf8').catch((err: Error) => { throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err.message})`) })
