@@ -34,6 +34,23 @@ export interface AgentOptions {
   http?: boolean
 }
 
+/**
+ * Gossip stays between neighbours (and our clearers): any other peer gets an application score
+ * far below gossipsub's graylist threshold, so it is never in our mesh, never receives our
+ * publishes or gossip, and whatever it sends is dropped unread.
+ */
+export function neighbourOnlyGossip (config: AgentConfig): { scoreParams: { IPColocationFactorWeight: number, appSpecificWeight: number, appSpecificScore: (peer: string) => number } } {
+  const allowed = new Set([...config.neighbours.map(n => n.peerId), ...config.clearers])
+  return {
+    scoreParams: {
+      // Kept from the net layer's defaults (an override replaces the whole object).
+      IPColocationFactorWeight: 0,
+      appSpecificWeight: 1,
+      appSpecificScore: (peer) => allowed.has(peer) ? 0 : -1000
+    }
+  }
+}
+
 export class Agent {
   readonly ctx: AgentContext
   readonly tariffs: TariffService
@@ -66,7 +83,7 @@ export class Agent {
     const metrics: AgentMetrics = createMetrics({ defaultMetrics: opts.store === undefined })
     let node: NetNode
     try {
-      node = await createNode({ privateKey: identity.privateKey, listen: config.listen, transport: config.transport })
+      node = await createNode({ privateKey: identity.privateKey, listen: config.listen, transport: config.transport, gossip: neighbourOnlyGossip(config) })
     } catch (err) {
       if (opts.store === undefined) await store.close()
       throw err

@@ -6,6 +6,7 @@ import { openStore, type Store } from '@splitedge/store'
 import type { PricingTariff } from '@splitedge/model'
 import { Agent } from '../src/agent.js'
 import { checkConfig } from '../src/config/load.js'
+import { createNode, request, RequestError, type NetNode } from '../src/net/index.js'
 
 export interface Spec { name: string, port: number, status?: Record<string, 'customer' | 'peer' | 'transit'> }
 
@@ -33,29 +34,43 @@ export async function makeIdentities (n: number): Promise<Identity[]> {
   return await Promise.all(Array.from({ length: n }, async () => await generateIdentity()))
 }
 
-export function configFor (i: number, ids: Identity[], ports: number[], edges: Array<[number, number]>, opts: { intervalMs: number, periodIntervals: number, tolerance?: string, noise?: number, seed?: string }): ReturnType<typeof checkConfig> {
+export interface ConfigOpts {
+  intervalMs: number
+  periodIntervals: number
+  tolerance?: string
+  noise?: number
+  seed?: string
+  /** Neighbours that are not agents of this network (raw libp2p nodes playing a neighbour). */
+  extraNeighbours?: Array<{ name: string, peerId: string, port: number }>
+  usage?: Record<string, unknown>
+  http?: { host: string, port: number }
+}
+
+export function configFor (i: number, ids: Identity[], ports: number[], edges: Array<[number, number]>, opts: ConfigOpts): ReturnType<typeof checkConfig> {
   const neighbours = edges.filter(([a, b]) => a === i || b === i).map(([a, b]) => {
     const j = a === i ? b : a
     return { name: `n${j}`, peerId: (ids[j] as Identity).peerId, addrs: [`/ip4/127.0.0.1/tcp/${ports[j] as number}`], status: 'peer' as const, tolerance: opts.tolerance ?? '0.01' }
   })
+  for (const x of opts.extraNeighbours ?? []) neighbours.push({ name: x.name, peerId: x.peerId, addrs: [`/ip4/127.0.0.1/tcp/${x.port}`], status: 'peer', tolerance: opts.tolerance ?? '0.01' })
   return checkConfig({
+    ...(opts.http !== undefined ? { http: opts.http } : {}),
     name: `n${i}`,
     key: '/nonexistent',
     dataDir: '/nonexistent',
     listen: [`/ip4/127.0.0.1/tcp/${ports[i] as number}`],
     interval: { lengthMs: opts.intervalMs, graceMs: Math.floor(opts.intervalMs / 5) },
     settlement: { periodIntervals: opts.periodIntervals },
-    usage: { source: 'synthetic', seed: opts.seed ?? 'test', noise: opts.noise ?? 0.001, meanVolume: 1_000_000 },
+    usage: opts.usage ?? { source: 'synthetic', seed: opts.seed ?? 'test', noise: opts.noise ?? 0.001, meanVolume: 1_000_000 },
     clockSkewMs: 2000,
     neighbours,
     logLevel: 'silent'
   }, '/')
 }
 
-export async function startAgent (config: ReturnType<typeof checkConfig>, identity: Identity, db?: MemoryLevel<string, Uint8Array>): Promise<Running> {
+export async function startAgent (config: ReturnType<typeof checkConfig>, identity: Identity, db?: MemoryLevel<string, Uint8Array>, opts: { http?: boolean } = {}): Promise<Running> {
   const level = db ?? new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' })
   const store = await openStore({ db: level as never })
-  const agent = await Agent.start({ config, identity, store, logger: pino({ level: process.env.SPLITEDGE_TEST_LOG ?? 'silent' }), http: false })
+  const agent = await Agent.start({ config, identity, store, logger: pino({ level: process.env.SPLITEDGE_TEST_LOG ?? 'silent' }), http: opts.http ?? false })
   return { agent, identity, store, db: level }
 }
 
@@ -67,3 +82,26 @@ export async function waitFor (what: string, fn: () => Promise<boolean>, timeout
   }
   throw new Error(`timed out waiting for ${what}`)
 }
+
+/** A plain libp2p node with an agent's kind of identity: plays a neighbour, an intruder or a stranger. */
+export async function rawNode (identity: Identity, port = 0): Promise<NetNode> {
+  return await createNode({ privateKey: identity.privateKey, listen: [`/ip4/127.0.0.1/tcp/${port}`] })
+}
+
+/** Value of `splitedge_rejected_total{kind, reason}` (0 when never incremented). */
+export async function rejectedCount (agent: Agent, kind: string, reason?: string): Promise<number> {
+  const m = await agent.ctx.metrics.rejected.get()
+  return m.values.filter(v => v.labels.kind === kind && (reason === undefined || v.labels.reason === reason)).reduce((s, v) => s + v.value, 0)
+}
+
+/** One request on a splitedge protocol from `node`, answered or failed, as a tagged result. */
+export async function ask (node: NetNode, peer: string, protocol: string, bytes: Uint8Array, maxResponseBytes = 8 * 1024 * 1024): Promise<{ ok: true, body: Uint8Array } | { ok: false, code: string, message: string }> {
+  try {
+    return { ok: true, body: await request(node, peer, protocol, bytes, { maxResponseBytes, timeoutMs: 10_000 }) }
+  } catch (err) {
+    if (err instanceof RequestError) return { ok: false, code: err.code, message: err.message }
+    throw err
+  }
+}
+
+export const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))

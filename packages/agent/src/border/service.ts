@@ -14,7 +14,7 @@ import {
   type UsageAttestation, type UsageAttestationBody, type UsageReport, type UsageReportBody
 } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
-import { handle, request } from '../net/index.js'
+import { handle, request, HandlerError } from '../net/index.js'
 import { BorderRequest, BorderResponse, MAX_FRAME_BYTES, PROTOCOLS, decodeFrame, encodeFrame } from '../protocol/frames.js'
 import type { AgentContext } from '../context.js'
 import { sortedPair } from '../context.js'
@@ -27,8 +27,9 @@ import type { TariffView } from '../tariff/view.js'
 export const pad = (n: number): string => String(n).padStart(16, '0')
 const intervalKey = (peer: string, start: number): string => `${peer}:${pad(start)}`
 
-export class ProtocolRefusal extends Error {
-  constructor (readonly reason: string, message: string) { super(message); this.name = 'ProtocolRefusal' }
+/** A refused request or answer; as a HandlerError its reason goes back to the peer in the error frame. */
+export class ProtocolRefusal extends HandlerError {
+  constructor (readonly reason: string, message: string) { super(message) }
 }
 
 export class BorderService {
@@ -246,11 +247,21 @@ export class BorderService {
     if (mine === undefined) return { k: 'declined', reason: 'no tariff of ours in force for the interval' }
     const theirs = await this.view.inForce(peer, start)
     if (theirs === undefined) {
+      // Before the neighbour's very first version took effect nothing can ever be priced (its
+      // own side declines it too); waiting would block the border's settlement for good.
+      if (await this.beforeFirstTariff(peer, start)) return { k: 'declined', reason: 'no tariff of the neighbour in force for the interval' }
       void this.tariffs.sync(peer)
       return { k: 'not-ready', reason: 'neighbour tariff in force not known yet' }
     }
     if (start + this.ctx.config.intervalMs + this.ctx.config.graceMs > this.ctx.now()) return { k: 'not-ready', reason: 'interval not closed here yet' }
     return undefined
+  }
+
+  /** Do we hold `peer`'s first tariff version (no previous), effective after `start`? */
+  private async beforeFirstTariff (peer: string, start: number): Promise<boolean> {
+    const first = (await this.ctx.store.tariffsOf(peer))[0]
+    if (first === undefined || first.effective <= start) return false
+    return (await this.view.byId(first.id))?.body.previous === null
   }
 
   // ---- responder -------------------------------------------------------------------------------

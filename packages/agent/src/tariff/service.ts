@@ -10,7 +10,7 @@ import {
 } from '@splitedge/wire'
 import type { PricingTariff } from '@splitedge/model'
 import type { AgentContext } from '../context.js'
-import { handle, publish, request, subscribe, tariffTopic, RequestError } from '../net/index.js'
+import { handle, publish, request, subscribe, tariffTopic, HandlerError, RequestError } from '../net/index.js'
 import { MAX_FRAME_BYTES, PROTOCOLS, TariffSyncRequest, TariffSyncResponse, decodeFrame, encodeFrame } from '../protocol/frames.js'
 
 export type IngestResult =
@@ -48,7 +48,14 @@ export class TariffService {
 
   /** Serve a tariff-sync request: our current tariff, or any of our versions by id. */
   private async serve (bytes: Uint8Array): Promise<Uint8Array> {
-    const req = decodeFrame(TariffSyncRequest, bytes)
+    let req: TariffSyncRequest
+    try {
+      req = decodeFrame(TariffSyncRequest, bytes)
+    } catch (err) {
+      this.ctx.metrics.rejected.inc({ kind: 'tariff-sync-frame', reason: 'malformed' })
+      this.ctx.log.warn({ reason: 'malformed' }, `tariff-sync request rejected: ${(err as Error).message}`)
+      throw new HandlerError(`malformed: ${(err as Error).message}`)
+    }
     const me = this.ctx.identity.peerId
     const rec = req.k === 'current' ? await this.ctx.store.latestTariff(me) : await this.ctx.store.getTariff(req.id)
     if (rec === undefined || rec.issuer !== me) return encodeFrame(TariffSyncResponse, { k: 'none' })
@@ -81,7 +88,8 @@ export class TariffService {
     const verdict = checkTariffSuccession(lastAccepted, doc, ctx.now(), ctx.config.clockSkewMs)
     if (!verdict.ok) {
       if (verdict.reason === 'duplicate') return { ok: true, status: 'exists', id }
-      if (verdict.reason === 'stale-sequence' && (await ctx.store.getTariff(id)) !== undefined) return { ok: true, status: 'exists', id }
+      // An old version we hold: harmless by sync (walking back a chain), a replay by gossip.
+      if (verdict.reason === 'stale-sequence' && via === 'sync' && (await ctx.store.getTariff(id)) !== undefined) return { ok: true, status: 'exists', id }
       if (verdict.reason === 'previous-mismatch' && last !== undefined && doc.body.seq > last.seq) {
         return reject('gap', `version ${doc.body.seq} follows one we do not hold (last ${last.seq})`, 'ignore')
       }
