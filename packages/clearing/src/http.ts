@@ -1,0 +1,150 @@
+/**
+ * The clearer's HTTP API (JSON): quotes, receipts, evidence, statements, ledger and directory
+ * views. Signed documents travel as base64 of their canonical encoding; every refusal is JSON with
+ * a `code` and a message.
+ *
+ * - `GET /health`, `GET /metrics`
+ * - `GET /v1/directory?operators=A,B`: clearers serving all of these operators
+ * - `POST /v1/quotes` `{ ends: [{operator, role}], class, volume, apportion }` -> `{ quote, doc, total }`
+ * - `POST /v1/receipts` `{ receipt, role, remote, consent? | dispute? }` -> `{ status: 'cleared', ... }`
+ * - `GET /v1/receipts`: cleared receipts; `GET /v1/evidence?receipt=ID`: evidence of settlement
+ * - `GET /v1/statements`, `GET /v1/ledger`, `GET /v1/tariffs`, `GET /v1/audit`
+ * - `POST /v1/settle` (loopback only): settle every closed period now
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fromMinorUnits } from '@splitedge/store'
+import { encodeDocument } from '@splitedge/wire'
+import type { Clearer } from './clearer.js'
+import { claimFrom } from './clearer.js'
+import type { QuoteRequest } from './pricing.js'
+
+export interface ClearerHttp { url: string, close: () => Promise<void> }
+
+const MAX_BODY = 1024 * 1024
+
+class HttpError extends Error {
+  constructor (readonly status: number, readonly code: string, message: string) { super(message) }
+}
+
+const json = (res: ServerResponse, status: number, body: unknown): void => {
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(body, (_k, v) => typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v, 2) + '\n')
+}
+
+async function readJson (req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const c of req) {
+    size += (c as Buffer).length
+    if (size > MAX_BODY) throw new HttpError(413, 'oversize', `body over ${MAX_BODY} bytes`)
+    chunks.push(c as Buffer)
+  }
+  let v: unknown
+  try { v = JSON.parse(Buffer.concat(chunks).toString('utf8')) } catch { throw new HttpError(400, 'malformed', 'body is not JSON') }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'malformed', 'body must be a JSON object')
+  return v as Record<string, unknown>
+}
+
+const bytesField = (o: Record<string, unknown>, name: string): Uint8Array => {
+  const v = o[name]
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new HttpError(400, 'malformed', `${name}: expected base64 of a signed document`)
+  return new Uint8Array(Buffer.from(v, 'base64'))
+}
+
+const isLoopback = (addr: string | undefined): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
+
+export async function startClearerHttp (clearer: Clearer, opts: { host: string, port: number }): Promise<ClearerHttp> {
+  const server = createServer((req, res) => {
+    void route(clearer, req, res).catch((e: unknown) => {
+      if (e instanceof HttpError) return json(res, e.status, { error: e.message, code: e.code })
+      clearer.ctx.log.error({ err: (e as Error).message, url: req.url }, 'http handler failed')
+      json(res, 500, { error: 'internal error', code: 'internal' })
+    })
+  })
+  server.requestTimeout = 30_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve() })
+  })
+  const a = server.address() as AddressInfo
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${a.port}`,
+    close: async () => { server.closeAllConnections(); await new Promise<void>(resolve => server.close(() => resolve())) }
+  }
+}
+
+async function route (c: Clearer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://clearer')
+  const method = req.method === 'HEAD' ? 'GET' : req.method ?? 'GET'
+  const now = c.ctx.now()
+  switch (`${method} ${url.pathname}`) {
+    case 'GET /health':
+      return json(res, 200, { ok: true, name: c.config.name, peerId: c.peerId, operators: c.config.operators.length, connected: c.connected().length })
+    case 'GET /metrics':
+      res.writeHead(200, { 'content-type': c.ctx.metrics.registry.contentType })
+      res.end(await c.ctx.metrics.registry.metrics())
+      return
+    case 'GET /v1/directory': {
+      const ops = (url.searchParams.get('operators') ?? '').split(',').map(s => s.trim()).filter(s => s !== '')
+      return json(res, 200, c.directory.serving(ops, now))
+    }
+    case 'POST /v1/quotes': {
+      const body = await readJson(req)
+      const q = await c.quote(body as unknown as QuoteRequest).catch((e: unknown) => {
+        throw new HttpError(400, 'malformed', `bad quote request: ${(e as Error).message}`)
+      })
+      if (!q.ok) throw new HttpError(422, q.error.code, q.error.message)
+      return json(res, 200, { quote: q.value.doc.body, doc: q.value.doc, total: q.value.priced.total, ends: q.value.priced.ends, encoded: encodeDocument(q.value.doc) })
+    }
+    case 'POST /v1/receipts': {
+      const body = await readJson(req)
+      const role = body.role
+      if (role !== 'sender' && role !== 'receiver') throw new HttpError(400, 'malformed', 'role: expected "sender" or "receiver"')
+      if (typeof body.remote !== 'string') throw new HttpError(400, 'malformed', 'remote: expected the remote operator\'s PeerId')
+      const consent = body.consent === undefined ? undefined : bytesField(body, 'consent')
+      const dispute = body.dispute === undefined ? undefined : String(body.dispute)
+      if ((consent === undefined) === (dispute === undefined)) throw new HttpError(400, 'malformed', 'give exactly one of consent and dispute')
+      const claim = claimFrom({ receipt: bytesField(body, 'receipt'), role, remote: body.remote, ...(consent !== undefined ? { consent } : {}), ...(dispute !== undefined ? { dispute } : {}) })
+      if (!claim.ok) throw new HttpError(422, claim.error.code, claim.error.message)
+      const out = await c.clear(claim.value)
+      if (!out.ok) throw new HttpError(out.error.code === 'replayed' ? 409 : 422, out.error.code, out.error.message)
+      const { receiptDoc: _r, consentDoc: _c, ...record } = out.record
+      return json(res, 200, { status: 'cleared', ...record })
+    }
+    case 'GET /v1/receipts':
+      return json(res, 200, (await c.cleared()).map(({ receiptDoc: _r, consentDoc: _c, ...r }) => ({ ...r, local: c.nameOf(r.local), remote: c.nameOf(r.remote) })))
+    case 'GET /v1/evidence': {
+      const id = url.searchParams.get('receipt') ?? ''
+      const ev = await c.evidence(id)
+      if (ev.status === 'unknown') throw new HttpError(404, 'unknown', `no cleared receipt ${id}`)
+      if (ev.status === 'cleared') return json(res, 200, { status: 'cleared', settled: false, record: { ...ev.record, receiptDoc: undefined, consentDoc: undefined } })
+      return json(res, 200, { status: 'settled', settled: true, line: ev.line, statement: ev.statement.body, signers: ev.statement.sigs.map(s => s.signer), doc: ev.bytes })
+    }
+    case 'GET /v1/statements':
+      return json(res, 200, (await c.statements()).map(s => ({ operator: c.nameOf(s.operator), peerId: s.operator, id: s.id, period: s.doc.body.period, currency: s.doc.body.currency, net: s.doc.body.net, lines: s.doc.body.lines, signers: s.doc.sigs.map(x => x.signer) })))
+    case 'GET /v1/ledger': {
+      const name = (a: string): string => a.startsWith('operator:') ? `operator:${c.nameOf(a.slice(9))}` : a
+      const balances = (await c.ctx.store.balances()).map(b => ({ account: name(b.account), currency: b.currency, debits: fromMinorUnits(b.debits, b.decimals), credits: fromMinorUnits(b.credits, b.decimals), net: fromMinorUnits(b.net, b.decimals) }))
+      const entries = (await c.ctx.store.entries()).map(e => ({ ...e, debit: name(e.debit), credit: name(e.credit), amount: fromMinorUnits(e.amount, e.decimals) }))
+      return json(res, 200, { balances, entries, check: await c.ctx.store.checkLedger() })
+    }
+    case 'GET /v1/audit':
+      return json(res, 200, await c.audit())
+    case 'GET /v1/tariffs': {
+      const out = []
+      for (const o of c.config.operators) {
+        const t = await c.view.inForce(o.peerId, now)
+        out.push({ operator: o.name, peerId: o.peerId, inForce: t === undefined ? null : { id: t.id, seq: t.seq, effective: t.body.effective, pricing: t.pricing } })
+      }
+      return json(res, 200, out)
+    }
+    case 'POST /v1/settle': {
+      if (!isLoopback(req.socket.remoteAddress)) throw new HttpError(403, 'forbidden', 'settling on demand is only accepted from loopback')
+      return json(res, 200, await c.settleDue())
+    }
+    default:
+      throw new HttpError(404, 'not-found', `no route ${method} ${url.pathname}`)
+  }
+}
