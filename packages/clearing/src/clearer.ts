@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto'
 import { pino, type Logger } from 'pino'
 import { MemoryLevel } from 'memory-level'
 import {
-  decodeDocument, docId, encodeDocument, loadKeyFile, sign, verifyDocument,
+  decodeDocument, docId, encodeBody, encodeDocument, loadKeyFile, sign, verifyDocument,
   type ClearingLine, type ClearingStatement, type ClearingStatementBody, type Consent, type Identity, type Quote, type QuoteBody, type Receipt, type Result
 } from '@splitedge/wire'
 import { borderOf, openStore, toMinorUnits, type Store } from '@splitedge/store'
@@ -68,6 +68,7 @@ export type Evidence =
   | { status: 'cleared', record: ClearedRecord }
   | { status: 'unknown' }
 
+const equalBytes = (x: Uint8Array, y: Uint8Array): boolean => Buffer.compare(x, y) === 0
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'))
 const RECEIPT_KEY = (id: string): string => `clearing:receipt:${id}`
@@ -459,7 +460,7 @@ export class Clearer {
     }
     for (const s of await this.statements()) {
       const { lines } = await this.linesFor(s.operator, s.doc.body.period.start)
-      if (JSON.stringify(lines) !== JSON.stringify(s.doc.body.lines)) problems.push(`statement ${s.id}: lines differ from the ledger`)
+      if (!equalBytes(encodeBody(lines), encodeBody(s.doc.body.lines))) problems.push(`statement ${s.id}: lines differ from the ledger`)
       let total = 0n
       for (const e of await this.ctx.store.entries(opAccount(s.operator))) {
         if (e.ref.startsWith('settle ') || e.time < s.doc.body.period.start || e.time >= s.doc.body.period.end) continue

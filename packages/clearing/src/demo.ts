@@ -23,6 +23,8 @@ export interface ClearingDemoInput {
   /** Customers' addresses (labels on the receipt and consent). */
   senderAddress?: string
   receiverAddress?: string
+  /** Length of the receipt's interval, ending now (default 1000 ms; it must start after the tariffs took effect). */
+  intervalMs?: number
   /** How long to wait for the settlement period to close and settle (default 60 s). */
   settleTimeoutMs?: number
   now?: () => number
@@ -76,7 +78,8 @@ export async function runClearingDemoFlow (input: ClearingDemoInput): Promise<Cl
 
   // 2. The receiver's operator signs the receiver's usage; the sender's operator signs its customer's consent.
   const t = now()
-  const interval = { start: t - 60_000, length: 60_000 }
+  const len = input.intervalMs ?? 1000
+  const interval = { start: t - len, length: len }
   const receipt = await receiver.issueReceipt({ src, dst, class: cls, volume, interval, customer: dst })
   const consent = sender.consent({ src, dst, class: cls, maxVolume: volume, share: '100', window: { start: t - 3_600_000, end: t + 3_600_000 } })
   const rid = docId(receipt)
