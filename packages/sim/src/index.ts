@@ -1,1 +1,9 @@
-export {};
+export * from './topology.js'
+export * from './rng.js'
+export * from './counters.js'
+export * from './cycle.js'
+export * from './splitedge.js'
+export * from './documents.js'
+export * from './core.js'
+export * from './global-topic.js'
+export * from './scale.js'

@@ -1,0 +1,99 @@
+/**
+ * What one measured cycle is, shared by splitedge and the baselines: the same tariffs, the same
+ * synthetic usage on the same borders, K intervals, one settlement period.
+ */
+import type { PricingTariff } from '@splitedge/model'
+import { verifyCounts } from '@splitedge/wire'
+import type { Graph } from './topology.js'
+
+export interface CycleOptions {
+  graph: Graph
+  /** Interval length (ms of the virtual clock for splitedge); at least 100 (the agent's minimum). */
+  intervalMs: number
+  /** K: intervals per settlement period. */
+  periodIntervals: number
+  /** Seed of the synthetic usage both sides of a border derive. */
+  usageSeed: string
+  /** Bound on each phase, in real ms; a phase that runs out is reported, not waited on forever. */
+  phaseTimeoutMs: number
+  /** Agents started (or nodes connected) at once. */
+  batch?: number
+  /** Unique per run, so in-memory transport addresses never collide. */
+  runId: string
+}
+
+export const CLASSES = ['be', 'ef'] as const
+export const TOLERANCE = '0.01'
+export const NOISE = 0.001
+export const MEAN_VOLUME = 1_000_000
+
+/** Agent i's tariff: prices vary by agent so every border has a non-zero net. */
+export function pricingOf (i: number): PricingTariff {
+  const be = `0.00000${1 + (i % 9)}`
+  const ef = `0.0000${10 + (i % 17)}`
+  return {
+    currency: 'EUR',
+    decimals: 6,
+    unit: 'octet',
+    classes: {
+      be: { mode: 'unicast', quality: 'BE', price: be },
+      ef: { mode: 'unicast', quality: 'EF', price: ef }
+    },
+    weights: { '*': { send: '1', receive: '0.5' } }
+  }
+}
+
+/** A phase's outcome: complete, or how much was left when its time ran out. */
+export interface PhaseResult { name: string, ok: boolean, ms: number, missing: number, rounds?: number }
+
+/** Process-wide measurements: only their totals exist, so per-agent values are totals / N. */
+export interface ProcessTotals { cpuMs: number, heapBytes: number, signaturesVerified: number }
+
+export class ProcessMeter {
+  private cpu = process.cpuUsage()
+  private sigs = verifyCounts().signatures
+  private heap = heapNow()
+
+  reset (): void {
+    this.heap = heapNow()
+    this.cpu = process.cpuUsage()
+    this.sigs = verifyCounts().signatures
+  }
+
+  read (): ProcessTotals {
+    const c = process.cpuUsage(this.cpu)
+    return { cpuMs: (c.user + c.system) / 1000, heapBytes: heapNow() - this.heap, signaturesVerified: verifyCounts().signatures - this.sigs }
+  }
+}
+
+/** Heap in use, after a full collection when the process was started with --expose-gc. */
+export function heapNow (): number {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc !== undefined) { gc(); gc() }
+  return process.memoryUsage().heapUsed
+}
+
+export const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/** Poll `done` (which returns how many items are still missing) until 0 or the deadline. */
+export async function until (name: string, timeoutMs: number, missing: () => Promise<number> | number, step?: () => Promise<void>, everyMs = 20): Promise<PhaseResult> {
+  const t0 = Date.now()
+  let rounds = 0
+  let left = await missing()
+  while (left > 0 && Date.now() - t0 < timeoutMs) {
+    if (step !== undefined) await step()
+    else await sleep(everyMs)
+    rounds++
+    left = await missing()
+  }
+  return { name, ok: left === 0, ms: Date.now() - t0, missing: left, rounds }
+}
+
+/** Run `fn` over `items`, `size` at a time. */
+export async function inBatches<T, R> (items: T[], size: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = []
+  for (let i = 0; i < items.length; i += size) {
+    out.push(...await Promise.all(items.slice(i, i + size).map(async (x, j) => await fn(x, i + j))))
+  }
+  return out
+}
