@@ -12,6 +12,7 @@ import { register as registerTariff } from './commands/tariff.js'
 import { register as registerUsage } from './commands/usage.js'
 import { register as registerViews } from './commands/views.js'
 import { register as registerTopology } from './commands/topology.js'
+import { register as registerClearer } from './commands/clearer.js'
 import { register as registerDemo } from './commands/demo.js'
 import { EXIT_USAGE } from './exit.js'
 
@@ -27,6 +28,7 @@ registerTariff(program)
 registerUsage(program)
 registerViews(program)
 registerTopology(program)
+registerClearer(program)
 registerDemo(program)
 
 try {
