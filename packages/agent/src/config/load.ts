@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { Value } from '@sinclair/typebox/value'
+import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { AgentConfigSchema, type AgentConfigFile, type NeighbourConfig, type UsageSourceConfig } from './schema.js'
@@ -59,7 +59,10 @@ export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
   const first = Value.Errors(AgentConfigSchema, raw).First()
   if (first !== undefined) {
     const desc = (first.schema as { description?: string }).description
-    throw new ConfigError(fieldName(first.path), first.message + (first.value !== undefined && typeof first.value !== 'object' ? `, got ${JSON.stringify(first.value)}` : ''), desc)
+    // An unknown field is most often a misspelt one: name the fields that are allowed there.
+    const known = first.type === ValueErrorType.ObjectAdditionalProperties ? Object.keys((first.schema as { properties?: object }).properties ?? {}) : []
+    const fix = known.length > 0 ? `remove it or use one of: ${known.join(', ')}` : desc
+    throw new ConfigError(fieldName(first.path), first.message + (first.value !== undefined && typeof first.value !== 'object' ? `, got ${JSON.stringify(first.value)}` : ''), fix)
   }
   const c = raw as AgentConfigFile
   const names = new Set<string>()
@@ -112,7 +115,7 @@ export async function loadConfig (path: string): Promise<AgentConfig> {
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    throw new ConfigError(path, `cannot read config file: ${(err as Error).message}`)
+    throw new ConfigError(path, `cannot read config file: ${(err as Error).message}`, 'check the path; README.md "Running an agent" has an example config')
   }
   let raw: unknown
   try {
