@@ -89,6 +89,8 @@ export class Clearer {
   private timer: NodeJS.Timeout | undefined
   private ticking: Promise<void> | undefined
   private lastAnnounce = -Infinity
+  /** Periods an operator refused or could not be reached for: not retried before this time. */
+  private readonly retryAfter = new Map<string, number>()
   private announceSeq = 0
   private http: ClearerHttp | undefined
   private stopped = false
@@ -414,7 +416,13 @@ export class Clearer {
       for (const start of [...starts].sort((a, b) => a - b)) {
         if (start + this.config.periodMs + this.config.graceMs > now) continue
         if ((await this.ctx.store.getStatement(borderOf(this.peerId, op), start)) !== undefined) continue
-        out.push({ operator: op, start, result: await this.settle(op, start) })
+        const key = `${op}|${start}`
+        if ((this.retryAfter.get(key) ?? 0) > now) continue
+        const result = await this.settle(op, start)
+        // A refusal needs a person (or new evidence); an unreachable operator, a short wait.
+        if (result === 'refused' || result === 'error') this.retryAfter.set(key, now + (result === 'refused' ? 60_000 : 2_000))
+        else this.retryAfter.delete(key)
+        out.push({ operator: op, start, result })
       }
     }
     return out
