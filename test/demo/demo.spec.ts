@@ -34,6 +34,8 @@ describe('main job: splitedge demo', function () {
     assert.match(stdout, /complete periods per border/)
     assert.match(stdout, /Co-signed settlements/)
     assert.match(stdout, /Brokerage view/)
+    assert.match(stdout, /quote: \d+ of be, sender pays all/)
+    assert.match(stdout, /settled: the receiver's operator co-signed a clearing statement/)
     assert.match(stdout, /reproduces all \d+ statement lines of 2 periods exactly/)
 
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as Report

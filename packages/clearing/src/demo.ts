@@ -12,10 +12,10 @@ import { ClearingParticipant, type AgentHandle } from './participant.js'
 export interface ClearingDemoInput {
   /** The clearer, in-process or as the URL of its HTTP API. */
   clearer: Clearer | string
-  /** The sender end's operator: a running agent (attached here) or an attached participant. */
-  sender: AgentHandle | ClearingParticipant
+  /** The sender end's operator: a running agent (attached here), an attached participant, or a signer. */
+  sender: AgentHandle | EndSigner
   /** The receiver end's operator, likewise. */
-  receiver: AgentHandle | ClearingParticipant
+  receiver: AgentHandle | EndSigner
   /** The clearer's PeerId; needed only when `clearer` is a URL (default: asked from /health). */
   clearerPeerId?: string
   class?: string
@@ -28,6 +28,17 @@ export interface ClearingDemoInput {
   /** How long to wait for the settlement period to close and settle (default 60 s). */
   settleTimeoutMs?: number
   now?: () => number
+}
+
+/**
+ * What the flow needs of an end's operator: its PeerId and its signature on a receipt or a consent
+ * (a `ClearingParticipant` is one; so is a signer over the operator's key file when the agent runs
+ * in another process).
+ */
+export interface EndSigner {
+  peerId: string
+  issueReceipt: ClearingParticipant['issueReceipt']
+  consent: ClearingParticipant['consent']
 }
 
 export interface ClearingDemoResult {
@@ -53,8 +64,8 @@ export async function runClearingDemoFlow (input: ClearingDemoInput): Promise<Cl
   const now = input.now ?? Date.now
   const api = typeof input.clearer === 'string' ? new ClearerClient(input.clearer) : undefined
   const clearerId = typeof input.clearer === 'string' ? input.clearerPeerId ?? (await (api as ClearerClient).health()).peerId : input.clearer.peerId
-  const attach = async (h: AgentHandle | ClearingParticipant): Promise<ClearingParticipant> =>
-    h instanceof ClearingParticipant ? h : await ClearingParticipant.attach(h, { clearers: [clearerId] })
+  const attach = async (h: AgentHandle | EndSigner): Promise<EndSigner> =>
+    'issueReceipt' in h ? h : await ClearingParticipant.attach(h, { clearers: [clearerId] })
   const sender = await attach(input.sender)
   const receiver = await attach(input.receiver)
   const cls = input.class ?? 'be'

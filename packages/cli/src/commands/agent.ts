@@ -1,6 +1,7 @@
 /** `splitedge agent --config FILE.yaml`: run an operator's agent until SIGINT or SIGTERM. */
 import type { Command } from 'commander'
 import { Agent, loadConfig } from '@splitedge/agent'
+import { ClearingParticipant } from '@splitedge/clearing'
 
 export function register (program: Command): void {
   program
@@ -10,12 +11,15 @@ export function register (program: Command): void {
     .action(async (opts: { config: string }) => {
       const config = await loadConfig(opts.config)
       const agent = await Agent.start({ config })
+      // Operators that clear through clearing intermediaries co-sign their batch statements.
+      const clearing = config.clearers.length > 0 ? await ClearingParticipant.attach(agent, { clearers: config.clearers }) : undefined
       process.stderr.write(`splitedge agent ${config.name}: ${agent.peerId} listening on ${agent.ctx.node.getMultiaddrs().map(String).join(' ')}${agent.url !== undefined ? `, API ${agent.url}` : ''}\n`)
       await new Promise<void>(resolve => {
         const stop = (): void => { resolve() }
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
       })
+      await clearing?.detach()
       await agent.stop()
     })
 }

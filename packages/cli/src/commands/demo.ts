@@ -2,7 +2,8 @@
  * `splitedge demo` (the main job, `npm start`): a local network of five operators, each its own
  * agent process on loopback — two edge ISPs, two transit networks that peer with each other, and
  * a backbone — publishing tariffs, attesting synthetic traffic at every border and settling
- * bilaterally for several periods. It prints progress, a table of every co-signed settlement and
+ * bilaterally for several periods, plus a clearing intermediary serving the two edge ISPs that
+ * clears one flow whose sender pays for both ends. It prints progress, a table of every co-signed settlement and
  * each operator's brokerage view, and writes `report.json`, which restates every settled period in
  * DESIGN.md section 7's scenario format next to the co-signed statement lines, so anyone can check
  * the money with `splitedge simulate` (the demo does that check itself before it exits).
@@ -14,7 +15,9 @@ import { mkdir, open, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stringify as toYaml } from 'yaml'
-import { generateKeyFile } from '@splitedge/wire'
+import { randomBytes } from 'node:crypto'
+import { generateKeyFile, loadKeyFile, sign, type Identity } from '@splitedge/wire'
+import { runClearingDemoFlow, type EndSigner } from '@splitedge/clearing'
 import { add, cmp, dec, format, resolveWeights, simulate, ZERO, type Dec, type PricingTariff, type SlaCriterion } from '@splitedge/model'
 
 const BIN = fileURLToPath(new URL('../../../bin/splitedge.js', import.meta.url))
@@ -38,8 +41,8 @@ const tariffOf = (be: string, ef: string, weights: Record<string, { send: string
 
 /** The demo network. Prices are per octet; weights follow each neighbour's status. */
 export const DEMO_OPERATORS: Operator[] = [
-  { name: 'edge-a', kind: 'edge ISP', tariff: tariffOf('0.0000015', '0.000004', { 'status:transit': { send: '0.5', receive: '0.5' } }) },
-  { name: 'edge-b', kind: 'edge ISP', tariff: tariffOf('0.0000015', '0.000004', { 'status:transit': { send: '0.5', receive: '0.5' } }) },
+  { name: 'edge-a', kind: 'edge ISP', tariff: tariffOf('0.0000015', '0.000004', { 'status:transit': { send: '0.5', receive: '0.5' }, 'status:customer': { send: '1', receive: '1' } }) },
+  { name: 'edge-b', kind: 'edge ISP', tariff: tariffOf('0.0000015', '0.000004', { 'status:transit': { send: '0.5', receive: '0.5' }, 'status:customer': { send: '1', receive: '1' } }) },
   {
     name: 'transit-1',
     kind: 'transit',
@@ -137,6 +140,20 @@ export async function runDemo (opts: Options): Promise<void> {
     ids.set(op.name, id.peerId)
     ports.set(op.name, { p2p: await freePort(), http: await freePort() })
   }
+  const clearerId = await generateKeyFile(join(dir, 'clearer.key'))
+  const clearerPorts = { p2p: await freePort(), http: await freePort() }
+  const cleared = ['edge-a', 'edge-b']
+  await writeFile(join(dir, 'clearer.yaml'), toYaml({
+    name: 'clearer',
+    key: 'clearer.key',
+    dataDir: 'data/clearer',
+    listen: [`/ip4/127.0.0.1/tcp/${clearerPorts.p2p}`],
+    http: { host: '127.0.0.1', port: clearerPorts.http },
+    operators: cleared.map(name => ({ name, peerId: ids.get(name), addrs: [`/ip4/127.0.0.1/tcp/${ports.get(name)?.p2p ?? 0}`] })),
+    margin: { percent: '1', fixed: '0' },
+    periodMs: intervalMs * periodIntervals,
+    logLevel: 'info'
+  }))
   for (const op of DEMO_OPERATORS) {
     const neighbours = DEMO_BORDERS.filter(b => b.a === op.name || b.b === op.name).map(b => {
       const other = b.a === op.name ? b.b : b.a
@@ -160,6 +177,7 @@ export async function runDemo (opts: Options): Promise<void> {
       settlement: { periodIntervals },
       usage: { source: 'synthetic', seed: 'splitedge-demo', meanVolume: 1_000_000, noise: 0.002 },
       neighbours,
+      ...(cleared.includes(op.name) ? { clearers: [clearerId.peerId] } : {}),
       logLevel: 'info'
     }
     await writeFile(join(dir, `${op.name}.yaml`), toYaml(config))
@@ -167,6 +185,7 @@ export async function runDemo (opts: Options): Promise<void> {
 
   // Start every agent as its own process.
   const running: Running[] = []
+  let clearerRef: Running | undefined
   const stopAll = async (): Promise<void> => {
     await Promise.all(running.map(async r => {
       if (r.child.exitCode !== null || r.child.signalCode !== null) return
@@ -185,16 +204,24 @@ export async function runDemo (opts: Options): Promise<void> {
       await fh.close()
       running.push({ name: op.name, peerId: ids.get(op.name) ?? '', url: `http://127.0.0.1:${ports.get(op.name)?.http ?? 0}`, child, log })
     }
+    const clearerLog = join(dir, 'clearer.log')
+    const clearerFh = await open(clearerLog, 'w')
+    const clearer: Running = {
+      name: 'clearer', peerId: clearerId.peerId, url: `http://127.0.0.1:${clearerPorts.http}`, log: clearerLog,
+      child: spawn(process.execPath, [BIN, 'clearer', '--config', join(dir, 'clearer.yaml')], { stdio: ['ignore', clearerFh.fd, clearerFh.fd] })
+    }
+    await clearerFh.close()
+    clearerRef = clearer
     const started = Date.now()
     const deadline = started + timeoutMs
-    for (const r of running) {
+    for (const r of [...running, clearer]) {
       for (;;) {
         if (r.child.exitCode !== null) throw new Error(`agent ${r.name} exited with code ${r.child.exitCode}; see ${r.log}`)
         if (Date.now() > deadline) throw new Error(`agent ${r.name} did not become healthy; see ${r.log}`)
         try { await getJson(`${r.url}/health`); break } catch { await sleep(200) }
       }
     }
-    out(`all ${running.length} agents healthy; tariffs published; waiting for ${periods} complete settlement periods on every border`)
+    out(`all ${running.length} agents and the clearer healthy; tariffs published; waiting for ${periods} complete settlement periods on every border`)
 
     // Progress until every border has `periods` complete periods co-signed on both sides.
     const full = (s: StatementView): boolean => s.attestations === periodIntervals
@@ -226,6 +253,40 @@ export async function runDemo (opts: Options): Promise<void> {
 
     const report = await buildReport(running, periodIntervals, periods, intervalMs)
     await printSummary(running, report)
+
+    // Clearing: edge-a's customer calls edge-b's customer and pays for both ends.
+    out('\nClearing (a flow whose sender pays for both ends, cleared through the clearer without touching the transits)')
+    for (;;) {
+      const books = await getJson<unknown[]>(`${clearer.url}/v1/tariffs`).catch(() => [])
+      if (books.length >= cleared.length) break
+      if (Date.now() > deadline) throw new Error(`the clearer has not received the edge operators' tariffs; see ${clearerLog}`)
+      await sleep(250)
+    }
+    const signerOf = (identity: Identity): EndSigner => {
+      let seq = 0
+      return {
+        peerId: identity.peerId,
+        issueReceipt: async (r) => {
+          const d = sign(identity, 'receipt', { operator: identity.peerId, seq: ++seq, ...r })
+          if (!d.ok) throw new Error(`receipt: ${d.error.message}`)
+          return d.value
+        },
+        consent: (c) => {
+          const d = sign(identity, 'consent', { operator: identity.peerId, nonce: randomBytes(16).toString('hex'), ...c })
+          if (!d.ok) throw new Error(`consent: ${d.error.message}`)
+          return d.value
+        }
+      }
+    }
+    const flow = await runClearingDemoFlow({
+      clearer: clearer.url,
+      clearerPeerId: clearer.peerId,
+      sender: signerOf(await loadKeyFile(join(dir, 'edge-a.key'))),
+      receiver: signerOf(await loadKeyFile(join(dir, 'edge-b.key'))),
+      settleTimeoutMs: Math.max(30_000, 4 * intervalMs * periodIntervals)
+    })
+    for (const line of flow.summary) out(`  ${line}`)
+    if (!flow.settled) throw new Error(`the cleared flow did not settle in time; see ${clearerLog}`)
     const reportPath = join(dir, 'report.json')
     await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n')
     // Independent check: the model, fed the report's scenarios, reproduces every statement line.
@@ -245,6 +306,7 @@ export async function runDemo (opts: Options): Promise<void> {
     out(`logs, configs, keys and stores: ${dir}`)
   } finally {
     process.off('SIGINT', onSignal)
+    running.push(...(clearerRef !== undefined ? [clearerRef] : []))
     await stopAll()
   }
 }
