@@ -53,7 +53,7 @@ npm ls --omit=dev --all --parseable 2>/dev/null | sed -n "s|^$repo/node_modules/
 # ones npm printed as nested of a top-level package (a/node_modules/b) too. Verify the roots.
 [ -e "$app/node_modules/@splitedge/cli" ] || { echo "build-image.sh: workspace links missing from the closure" >&2; exit 1; }
 
-cp docker/healthcheck.mjs docker/probe.mjs docker/placeholder-agent.mjs "$app/docker/"
+cp docker/healthcheck.mjs docker/probe.mjs docker/intruder.mjs "$app/docker/"
 cp docker/image-prep.mjs "$ctx/docker/"
 cp docker/Dockerfile "$ctx/Dockerfile"
 cp docker/.dockerignore "$ctx/.dockerignore"

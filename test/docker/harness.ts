@@ -24,12 +24,6 @@ const execFileP = promisify(execFile)
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 export const TOPOLOGIES = join(REPO, 'docker', 'topologies')
 
-/**
- * Which program the containers run: the stand-in server until the agent is ready, then
- * `splitedge agent`. Flip the default here (or set SPLITEDGE_DOCKER_AGENT=real) when it lands.
- */
-export const AGENT_MODE: 'placeholder' | 'real' = process.env['SPLITEDGE_DOCKER_AGENT'] === 'real' ? 'real' : 'placeholder'
-
 // The topology module is not (yet) exported by @splitedge/cli's index, so load its built file.
 // TODO(lead): once packages/cli/src/index.ts re-exports ./topology/index.js, import it from '@splitedge/cli'.
 async function topologyModule (): Promise<typeof TopologyModule> {
@@ -89,21 +83,47 @@ async function script (name: string, args: readonly string[] = []): Promise<numb
   return performance.now() - started
 }
 
-export interface BuildTimes { baseMs: number, agentMs: number }
+export interface BuildTimes { baseMs: number, agentMs: number, cached: boolean }
 
-/** Build splitedge/node-base:24 (if missing or stale) and the agent image from the built workspace. */
+const builds = new Map<string, Promise<BuildTimes>>()
+
+/**
+ * Build splitedge/node-base:24 (if missing or stale) and the agent image from the built workspace,
+ * once per test run and image: later callers share the first build.
+ */
 export async function buildImages (image = 'splitedge/agent:dev'): Promise<BuildTimes> {
-  const baseMs = await script('base-image.sh')
-  const agentMs = await script('build-image.sh', ['--tag', image])
-  return { baseMs, agentMs }
+  const done = builds.get(image)
+  if (done !== undefined) return { ...await done, cached: true }
+  const p = (async () => {
+    const baseMs = await script('base-image.sh')
+    const agentMs = await script('build-image.sh', ['--tag', image])
+    return { baseMs, agentMs, cached: false }
+  })()
+  builds.set(image, p)
+  p.catch(() => builds.delete(image))
+  return await p
+}
+
+/** Does this build of the CLI have `splitedge clearer` (the clearing agent)? */
+export async function hasClearerCommand (): Promise<boolean> {
+  try {
+    await execFileP(process.execPath, [join(REPO, 'packages/cli/dist/src/bin.js'), 'clearer', '--help'], { timeout: 30_000 })
+    return true
+  } catch {
+    return false
+  }
 }
 
 export type Reach = 'connected' | 'no-name' | 'unreachable'
 
 export interface UpOptions {
   image?: string
-  mode?: 'placeholder' | 'real'
+  /** Operators of the plan not to run (their networks are still created). */
+  omit?: readonly string[]
 }
+
+/** What a libp2p request from a throwaway identity got (docker/intruder.mjs). */
+export interface IntruderResult { self: string, connected: boolean, dialError?: string, results: Record<string, string> }
 
 /** A topology brought up on the engine. Always call `down()` (in mocha's `after`). */
 export class TopologyRun {
@@ -111,7 +131,9 @@ export class TopologyRun {
     readonly composed: ComposedTopology,
     /** Prefix of every docker object of this run (and the value of its label). */
     readonly prefix: string,
-    private readonly dir: string
+    private readonly dir: string,
+    /** Planned operators that are not run. */
+    readonly omitted: ReadonlySet<string>
   ) {}
 
   static readonly LABEL = 'org.splitedge.test'
@@ -120,10 +142,8 @@ export class TopologyRun {
   static async up (file: string, options: UpOptions = {}): Promise<TopologyRun> {
     const topo = await topologyModule()
     const path = file.includes('/') ? file : join(TOPOLOGIES, `${file}.yaml`)
-    const mode = options.mode ?? AGENT_MODE
     const outcome = await topo.composeTopology(await readFile(path, 'utf8'), {
       keyFactory: topo.ed25519KeyFactory,
-      placeholder: mode === 'placeholder',
       ...(options.image !== undefined ? { image: options.image } : {})
     })
     if (!outcome.ok) throw new Error(`topology ${path}: ${outcome.errors.map(e => `${e.field}: ${e.message}`).join('; ')}`)
@@ -131,7 +151,7 @@ export class TopologyRun {
     const prefix = `se-test-${composed.project}`
     await removeLabelled(prefix)
     const dir = await mkdtemp(join(tmpdir(), `${prefix}-`))
-    const run = new TopologyRun(composed, prefix, dir)
+    const run = new TopologyRun(composed, prefix, dir, new Set(options.omit ?? []))
     try {
       await topo.writeComposedTopology(dir, composed)
       await run.create(topo.AGENT_CONTRACT)
@@ -142,30 +162,45 @@ export class TopologyRun {
     return run
   }
 
-  get agents (): PlannedAgent[] { return this.composed.agents }
+  /** The agents that run (the plan less the omitted ones). */
+  get agents (): PlannedAgent[] { return this.composed.agents.filter(a => !this.omitted.has(a.name)) }
+  agent (name: string): PlannedAgent {
+    const a = this.composed.agents.find(x => x.name === name)
+    if (a === undefined) throw new Error(`no agent ${name} in ${this.composed.project}`)
+    return a
+  }
   container (agent: string): string { return `${this.prefix}-${agent}` }
   network (name: string): string { return `${this.prefix}_${name}` }
 
   private async create (C: typeof TopologyModule.AGENT_CONTRACT): Promise<void> {
     const label = `${TopologyRun.LABEL}=${this.prefix}`
     for (const n of this.composed.networks) {
-      await docker(['network', 'create', '--label', label, ...(n.internal ? ['--internal'] : []), this.network(n.name)])
+      const args = ['network', 'create', '--label', label, ...(n.internal ? ['--internal'] : []), this.network(n.name)]
+      await docker(args)
+      if (n.kind === 'api') continue
+      // Re-create link networks with the subnet docker just picked (so it is free), made explicit:
+      // only then does `network connect --ip` work, which `heal` uses to give an agent back the
+      // address its neighbour's connections were bound to.
+      const { stdout } = await docker(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', this.network(n.name)])
+      const subnet = stdout.trim().split(' ')[0] ?? ''
+      await docker(['network', 'rm', this.network(n.name)])
+      await docker([...args.slice(0, -1), '--subnet', subnet, this.network(n.name)])
     }
-    for (const a of this.composed.agents) {
+    for (const a of this.agents) {
       const [first, ...rest] = a.networks
       if (first === undefined) throw new Error(`invariant: ${a.name} has no network`)
       const volume = `${this.container(a.name)}-data`
       await docker(['volume', 'create', '--label', label, volume])
-      const command = this.composed.placeholder ? ['--entrypoint', 'node', this.composed.image, ...C.placeholderArgs] : [this.composed.image, ...C.agentArgs]
       await docker([
         'create', '--name', this.container(a.name), '--hostname', a.name, '--label', label,
         '--network', this.network(first), '--network-alias', a.name,
         // Names that are not neighbours must fail fast and never be forwarded off this machine.
         '--dns', '127.0.0.1', '--dns-opt', 'timeout:1', '--dns-opt', 'attempts:1',
         '--publish', `127.0.0.1::${C.httpPort}`,
-        '--health-interval', '1s', '--health-timeout', '2s', '--health-retries', '3', '--health-start-period', '2s',
+        // A node process per check is not free on 2 cores: check every 3 s, and be patient.
+        '--health-interval', '3s', '--health-timeout', '10s', '--health-retries', '5', '--health-start-period', '30s',
         '--volume', `${volume}:${C.dataDir}`,
-        ...command
+        this.composed.image, ...C.agentArgs
       ])
       for (const n of rest) await docker(['network', 'connect', '--alias', a.name, this.network(n), this.container(a.name)])
       // Config, key and tariff go in owned by the image's user: keys are 0600 and bind mounts
@@ -173,7 +208,48 @@ export class TopologyRun {
       await execFileP('sh', ['-c', `tar -C "$1" --owner=${C.uid} --group=${C.gid} --numeric-owner -c . | docker cp - "$2"`,
         'sh', join(this.dir, a.name), `${this.container(a.name)}:${C.configDir}`])
     }
-    for (const a of this.composed.agents) await docker(['start', this.container(a.name)])
+    for (const a of this.agents) await docker(['start', this.container(a.name)])
+  }
+
+  /** Wait until every running agent's /health says all its neighbours are connected. */
+  async waitConnected (timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const states = await Promise.all(this.agents.map(async a => {
+        const h = await this.getJson(a.name, '/health').catch(() => ({ status: 0, body: undefined }))
+        const b = h.body as { neighboursConnected?: number, neighbours?: number } | undefined
+        return { name: a.name, ok: h.status === 200 && b?.neighbours !== undefined && b.neighboursConnected === b.neighbours, b }
+      }))
+      if (states.every(s => s.ok)) return
+      if (Date.now() > deadline) throw new Error(`timed out waiting for neighbours: ${JSON.stringify(states.map(s => [s.name, s.b]))}`)
+      await sleep(250)
+    }
+  }
+
+  /** SIGKILL an agent's container (its data volume stays). */
+  async kill (agent: string): Promise<void> {
+    await docker(['kill', '--signal', 'KILL', this.container(agent)])
+    await docker(['wait', this.container(agent)])
+  }
+
+  /** Start a stopped agent's container again, on the same volume and networks. */
+  async start (agent: string): Promise<void> {
+    await docker(['start', this.container(agent)])
+    this.bases.delete(agent) // a restarted container gets a new host port
+  }
+
+  /**
+   * Run docker/intruder.mjs in a fresh container on one of this run's networks: a throwaway
+   * libp2p identity dials `host` (expected PeerId `peerId`) and tries each splitedge protocol.
+   */
+  async intruder (network: string, host: string, peerId: string): Promise<IntruderResult> {
+    const { stdout } = await docker([
+      'run', '--rm', '--label', `${TopologyRun.LABEL}=${this.prefix}`, '--network', this.network(network),
+      '--dns', '127.0.0.1', '--dns-opt', 'timeout:1', '--dns-opt', 'attempts:1', '--no-healthcheck',
+      '--entrypoint', 'node', this.composed.image, '/app/docker/intruder.mjs', host, peerId
+    ], 60_000)
+    const line = stdout.trim().split('\n').pop() ?? ''
+    return JSON.parse(line) as IntruderResult
   }
 
   /** Wait until every container's healthcheck says healthy; fails early on unhealthy or exited ones. */
@@ -213,15 +289,33 @@ export class TopologyRun {
     return `http://${hostPort}`
   }
 
+  private readonly bases = new Map<string, string>()
+
+  /** The published port stays the same across `docker start`, so it is looked up once. */
+  private async base (agent: string): Promise<string> {
+    const hit = this.bases.get(agent)
+    if (hit !== undefined) return hit
+    const b = await this.httpBase(agent)
+    this.bases.set(agent, b)
+    return b
+  }
+
   async getJson (agent: string, path: string): Promise<{ status: number, body: unknown }> {
-    const res = await fetch(`${await this.httpBase(agent)}${path}`, { signal: AbortSignal.timeout(5000) })
+    const res = await fetch(`${await this.base(agent)}${path}`, { signal: AbortSignal.timeout(10_000) })
     const text = await res.text()
     return { status: res.status, body: text === '' ? undefined : safeJson(text) }
   }
 
+  /** GET that must answer 200; returns the JSON body. */
+  async view<T> (agent: string, path: string): Promise<T> {
+    const r = await this.getJson(agent, path)
+    if (r.status !== 200) throw new Error(`${agent} GET ${path}: ${r.status} ${JSON.stringify(r.body)}`)
+    return r.body as T
+  }
+
   /** POST /v1/usage on an agent (counter pushes; body as the agent's HTTP API defines it). */
   async pushUsage (agent: string, body: unknown): Promise<{ status: number, body: unknown }> {
-    const res = await fetch(`${await this.httpBase(agent)}/v1/usage`, {
+    const res = await fetch(`${await this.base(agent)}/v1/usage`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000)
     })
     const text = await res.text()
@@ -253,14 +347,24 @@ export class TopologyRun {
     return n.name
   }
 
-  /** Cut a border: take `agent` off the network it shares with `other`. */
+  private readonly cutAddresses = new Map<string, string>()
+
+  /**
+   * Cut a border: take `agent` off the network it shares with `other`. Nothing is told to either
+   * side (no reset): packets just stop, as on a cable pull.
+   */
   async cut (agent: string, other: string): Promise<void> {
-    await docker(['network', 'disconnect', this.network(this.borderOf(agent, other)), this.container(agent)])
+    const net = this.borderOf(agent, other)
+    this.cutAddresses.set(`${agent}@${net}`, await this.address(agent, net))
+    await docker(['network', 'disconnect', this.network(net), this.container(agent)])
   }
 
-  /** Heal a border cut by `cut`. */
+  /** Heal a border cut by `cut`: reconnect `agent` with the address it had. */
   async heal (agent: string, other: string): Promise<void> {
-    await docker(['network', 'connect', '--alias', agent, this.network(this.borderOf(agent, other)), this.container(agent)])
+    const net = this.borderOf(agent, other)
+    const ip = this.cutAddresses.get(`${agent}@${net}`)
+    await docker(['network', 'connect', '--alias', agent, ...(ip !== undefined && ip !== '' ? ['--ip', ip] : []), this.network(net), this.container(agent)])
+    this.cutAddresses.delete(`${agent}@${net}`)
   }
 
   /** Remove every container, network and volume of this run, and its files. Never throws. */
@@ -283,6 +387,10 @@ async function removeLabelled (prefix: string): Promise<void> {
   if (networks.length > 0) await docker(['network', 'rm', ...networks]).catch(() => undefined)
   const volumes = await ids('volume')
   if (volumes.length > 0) await docker(['volume', 'rm', '-f', ...volumes]).catch(() => undefined)
+}
+
+export async function sleep (ms: number): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, ms))
 }
 
 function safeJson (text: string): unknown {

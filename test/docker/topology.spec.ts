@@ -80,6 +80,31 @@ describe('topology compose', function () {
     }
   })
 
+  it('writes agent configs and tariffs that the agent itself accepts (checkConfig, checkTariffFile)', async function () {
+    const { checkConfig, checkTariffFile } = await import('@splitedge/agent')
+    for (const f of (await readdir(TOPOLOGIES)).filter(x => x.endsWith('.yaml'))) {
+      const out = await topo.composeTopology(await readFile(join(TOPOLOGIES, f), 'utf8'), { keyFactory: topo.seededKeyFactory(seed) })
+      assert.ok(out.ok, f)
+      for (const a of out.value.agents) {
+        const text = out.value.files.find(x => x.path === `${a.name}/agent.yaml`)?.content
+        const config = checkConfig(parseYaml(String(text)), '/etc/splitedge')
+        assert.equal(config.name, a.name)
+        assert.equal(config.keyPath, `/etc/splitedge/${a.name}.key`)
+        assert.deepEqual(config.neighbours.map(n => n.peerId).sort(), a.config.neighbours.map(n => n.peerId).sort())
+        const tariff: string | Uint8Array | undefined = out.value.files.find(x => x.path === `${a.name}/tariff.yaml`)?.content
+        assert.equal(tariff !== undefined, a.role !== 'clearer', `${f}: ${a.name} has a tariff unless it is a clearer`)
+        if (tariff === undefined) continue
+        const names = new Map(config.neighbours.map(n => [n.name, n.peerId]))
+        const t = checkTariffFile(parseYaml(String(tariff)), names, Object.fromEntries(config.neighbours.map(n => [n.peerId, n.status])))
+        if (a.role === 'edge') {
+          // Edge customers charge nobody: every weight and price is 0, in the neighbours' currency.
+          assert.deepEqual(Object.values(t.pricing.weights), [{ send: '0', receive: '0' }])
+          for (const c of Object.values(t.pricing.classes)) assert.equal(c.price, '0')
+        }
+      }
+    }
+  })
+
   it('wires the internet6 clearer to the edges it serves, and only them', async function () {
     const out = await topo.composeTopology(await readFile(join(TOPOLOGIES, 'internet6.yaml'), 'utf8'), { keyFactory: topo.seededKeyFactory(seed) })
     assert.ok(out.ok)
@@ -92,7 +117,8 @@ describe('topology compose', function () {
     assert.deepEqual(by.get('peer-1')?.config.clearers, [])
     assert.equal(by.get('peer-2')?.config.neighbours.find(n => n.name === 'backbone')?.tolerance, '0.02')
     assert.equal(by.get('backbone')?.config.neighbours.find(n => n.name === 'peer-1')?.status, 'customer')
-    assert.equal(by.get('edge-a')?.config.tariff, undefined, 'an edge without a tariff publishes none')
+    assert.equal(by.get('edge-a')?.config.tariff, '/etc/splitedge/tariff.yaml', 'an edge without a tariff publishes a zero one')
+    assert.equal(by.get('clearer')?.config.tariff, undefined)
     assert.equal(by.get('peer-1')?.config.tariff, '/etc/splitedge/tariff.yaml')
   })
 

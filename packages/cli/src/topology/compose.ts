@@ -16,8 +16,6 @@ export interface ComposeOptions {
   image?: string
   /** First host port for the published HTTP APIs; agent i gets base + i (default 18080). */
   hostPortBase?: number
-  /** Run docker/placeholder-agent.mjs instead of `splitedge agent` (until the agent is ready). */
-  placeholder?: boolean
 }
 
 export interface NeighbourEntry { name: string, peerId: string, addrs: string[], status: Status, tolerance?: string }
@@ -67,7 +65,6 @@ export interface GeneratedFile {
 export interface ComposedTopology {
   project: string
   image: string
-  placeholder: boolean
   agents: PlannedAgent[]
   networks: PlannedNetwork[]
   /** The compose document (also in files as docker-compose.yml). */
@@ -90,7 +87,6 @@ export async function composeTopology (input: string | Topology, options: Compos
   } else topology = input
 
   const image = options.image ?? C.image
-  const placeholder = options.placeholder ?? false
   const base = options.hostPortBase ?? 18080
 
   const keys = new Map<string, { peerId: string, keyFile: Uint8Array }>()
@@ -108,6 +104,12 @@ export async function composeTopology (input: string | Topology, options: Compos
     ...topology.operators.map(o => ({ name: `api-${o.name}`, kind: 'api' as const, internal: false, members: [o.name] }))
   ]
 
+  const tariffs = new Map<string, Record<string, unknown>>()
+  for (const op of topology.operators) {
+    const t = op.tariff ?? (op.role === 'edge' ? edgeTariff(topology, op.name) : undefined)
+    if (t !== undefined) tariffs.set(op.name, t)
+  }
+
   const agents: PlannedAgent[] = topology.operators.map((op, i) => {
     const neighbours: NeighbourEntry[] = []
     for (const b of topology.borders) {
@@ -124,7 +126,7 @@ export async function composeTopology (input: string | Topology, options: Compos
       dataDir: C.dataDir,
       listen: [`/ip4/0.0.0.0/tcp/${C.p2pPort}`],
       http: { host: '0.0.0.0', port: C.httpPort },
-      ...(op.tariff !== undefined ? { tariff: `${C.configDir}/${files.tariff}` } : {}),
+      ...(tariffs.has(op.name) ? { tariff: `${C.configDir}/${files.tariff}` } : {}),
       ...(topology.interval !== undefined ? { interval: topology.interval } : {}),
       ...(topology.settlement !== undefined ? { settlement: topology.settlement } : {}),
       usage: op.usage ?? topology.usage ?? { source: 'http' },
@@ -142,29 +144,50 @@ export async function composeTopology (input: string | Topology, options: Compos
     }
   })
 
-  const compose = composeDocument(topology, agents, networks, image, placeholder)
+  const compose = composeDocument(topology, agents, networks, image)
   const files: GeneratedFile[] = [
     { path: 'docker-compose.yml', content: composeHeader(topology.name) + toYaml(compose), mode: 0o644 },
     { path: 'topology.json', content: JSON.stringify(planSummary(topology.name, agents, networks), null, 2) + '\n', mode: 0o644 }
   ]
   for (const a of agents) {
     const f = agentFiles(a.name)
-    const op = topology.operators.find(o => o.name === a.name)
     files.push({ path: `${a.name}/${f.config}`, content: toYaml(a.config), mode: 0o644 })
     files.push({ path: `${a.name}/${f.key}`, content: keys.get(a.name)?.keyFile ?? new Uint8Array(), mode: 0o600 })
-    if (op?.tariff !== undefined) files.push({ path: `${a.name}/${f.tariff}`, content: toYaml(op.tariff), mode: 0o644 })
+    const tariff = tariffs.get(a.name)
+    if (tariff !== undefined) files.push({ path: `${a.name}/${f.tariff}`, content: toYaml(tariff), mode: 0o644 })
   }
-  return { ok: true, value: { project: topology.name, image, placeholder, agents, networks, compose, files } }
+  return { ok: true, value: { project: topology.name, image, agents, networks, compose, files } }
 }
 
-function composeDocument (t: Topology, agents: PlannedAgent[], networks: PlannedNetwork[], image: string, placeholder: boolean): Record<string, unknown> {
+/**
+ * An edge customer charges nobody (every weight 0), but the settle protocol prices each border
+ * from both parties' tariffs, so an edge without one gets a zero tariff in its providers' currency
+ * and units, pricing their classes at 0. Undefined when no neighbour has a tariff to copy.
+ */
+export function edgeTariff (t: Topology, name: string): Record<string, unknown> | undefined {
+  const others = t.borders.filter(b => b.a === name || b.b === name).map(b => b.a === name ? b.b : b.a)
+  const priced = others.map(o => t.operators.find(x => x.name === o)?.tariff).filter((x): x is Record<string, unknown> => x !== undefined)
+  const first = priced[0]
+  if (first === undefined) return undefined
+  const classes: Record<string, unknown> = {}
+  for (const p of priced) {
+    const cls = p['classes']
+    if (typeof cls !== 'object' || cls === null) continue
+    for (const [id, c] of Object.entries(cls as Record<string, Record<string, unknown>>)) {
+      classes[id] ??= { mode: c['mode'], quality: c['quality'], price: '0' }
+    }
+  }
+  return { currency: first['currency'], decimals: first['decimals'], unit: first['unit'], classes, weights: { '*': { send: '0', receive: '0' } } }
+}
+
+function composeDocument (t: Topology, agents: PlannedAgent[], networks: PlannedNetwork[], image: string): Record<string, unknown> {
   const services: Record<string, unknown> = {}
   const volumes: Record<string, unknown> = {}
   for (const a of agents) {
     services[a.name] = {
       image,
       hostname: a.name,
-      ...(placeholder ? { entrypoint: ['node'], command: [...C.placeholderArgs] } : { command: [...C.agentArgs] }),
+      command: [...C.agentArgs],
       volumes: [`./${a.name}:${C.configDir}:ro`, `${a.name}-data:${C.dataDir}`],
       networks: Object.fromEntries(a.networks.map(n => [n, {}])),
       ports: [`127.0.0.1:${a.hostPort}:${C.httpPort}`],

@@ -1,12 +1,13 @@
 /**
- * The provisional agent contract the topology composer and the docker tests code against, kept in
- * one place so it is easy to adjust when the agent lands: ports, paths and the user inside the
- * image (docker/Dockerfile), and the command that runs an agent there.
+ * What the topology composer and the docker tests assume of the agent and its image, in one
+ * place: ports, paths and the user inside the image (docker/Dockerfile), and the command that
+ * runs an agent there. The config files it writes follow packages/agent/src/config/schema.ts
+ * (test/docker/topology.spec.ts checks them with the agent's own checkConfig).
  */
 export const AGENT_CONTRACT = {
   /** libp2p TCP port every agent listens on inside its container. */
   p2pPort: 7000,
-  /** HTTP API port (GET /health, GET /metrics, POST /v1/usage). */
+  /** HTTP API port (GET /health, /metrics, /v1/...; POST /v1/usage). */
   httpPort: 8080,
   /** Where an agent's config, key and tariff live inside the container. */
   configDir: '/etc/splitedge',
@@ -19,8 +20,6 @@ export const AGENT_CONTRACT = {
   image: 'splitedge/agent:dev',
   /** Arguments after the image's entrypoint (`node /app/packages/cli/bin/splitedge.js`). */
   agentArgs: ['agent', '--config', '/etc/splitedge/agent.yaml'] as readonly string[],
-  /** The stand-in server (docker/placeholder-agent.mjs) run with `--entrypoint node` until the agent is ready. */
-  placeholderArgs: ['/app/docker/placeholder-agent.mjs', '--config', '/etc/splitedge/agent.yaml'] as readonly string[],
   /** The image's healthcheck command. */
   healthcheck: ['CMD', 'node', '/app/docker/healthcheck.mjs'] as readonly string[]
 } as const

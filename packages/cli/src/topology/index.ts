@@ -11,7 +11,7 @@ export {
 } from './schema.js'
 export { ed25519KeyFactory, seededKeyFactory, type KeyFactory, type AgentKey } from './keys.js'
 export {
-  composeTopology, agentFiles,
+  composeTopology, agentFiles, edgeTariff,
   type ComposeOptions, type ComposeOutcome, type ComposedTopology, type PlannedAgent, type PlannedNetwork,
   type AgentConfigDoc, type NeighbourEntry, type GeneratedFile
 } from './compose.js'

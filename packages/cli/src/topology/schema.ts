@@ -159,7 +159,7 @@ export function checkTopology (raw: unknown): TopologyResult {
     })
   }
 
-  // Every operator needs a network to be reached on (and a placeholder-free agent needs a peer).
+  // Every operator needs a network to be reached on.
   const linked = new Set([...borders.flatMap(b => [b.a, b.b]), ...clearing.flatMap(c => [c.clearer, ...c.serves])])
   for (const o of operators) {
     if (!linked.has(o.name)) fail('isolated-operator', `operators.${o.name}`, 'has no border and no clearing link')
