@@ -367,6 +367,16 @@ export class TopologyRun {
     this.cutAddresses.delete(`${agent}@${net}`)
   }
 
+  /** Remove this run's config files (keys included); the containers already hold their copies. */
+  async removeFiles (): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true })
+  }
+
+  /** Remove every container, network and volume of the topology named `project` (for `down` from another process). */
+  static async downByName (project: string): Promise<void> {
+    await removeLabelled(`se-test-${project}`)
+  }
+
   /** Remove every container, network and volume of this run, and its files. Never throws. */
   async down (): Promise<void> {
     await removeLabelled(this.prefix)
