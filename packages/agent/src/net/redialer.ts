@@ -8,6 +8,7 @@ import { DEFAULT_BACKOFF, backoffDelay } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
 import type { NeighbourSet } from './neighbours.js';
 import type { Libp2p, PeerId } from '@libp2p/interface';
+import type { Multiaddr } from '@multiformats/multiaddr';
 
 /** Injectable timers, so tests can drive backoff without waiting. */
 export interface TimerClock {
@@ -169,7 +170,7 @@ export class Redialer {
     const ac = new AbortController();
     s.dialing = ac;
     try {
-      await this.#node.dial(s.peerId, { signal: AbortSignal.any([ac.signal, AbortSignal.timeout(this.#dialTimeoutMs)]) });
+      await this.#node.dial(this.#targetOf(id, s.peerId), { signal: AbortSignal.any([ac.signal, AbortSignal.timeout(this.#dialTimeoutMs)]) });
       s.dialing = undefined;
       // 'connect' is emitted from peer:connect, which fires whoever dialled.
     } catch (err) {
@@ -186,6 +187,17 @@ export class Redialer {
       });
       this.#schedule(id, delayMs);
     }
+  }
+
+  /**
+   * The configured addresses, each bound to the neighbour's PeerId, rather than everything the
+   * peer store has learnt: after a neighbour moves (a container re-joins its network with a new
+   * address, say) stale learnt addresses would use up the dial's time.
+   */
+  #targetOf(id: string, peerId: PeerId): PeerId | Multiaddr[] {
+    const addrs = this.#neighbours.get(id)?.addrs ?? [];
+    if (addrs.length === 0) return peerId;
+    return addrs.map((a) => (a.toString().includes('/p2p/') ? a : a.encapsulate(`/p2p/${id}`)));
   }
 
   #emit(event: RedialerEvent, detail: RedialerEventDetail): void {
