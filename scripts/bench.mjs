@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs'
 const benches = {
   model: 'packages/model/dist/bench/model.js',
   wire: 'packages/wire/dist/bench/wire.js',
+  store: 'packages/store/dist/bench/store.js',
+  clearing: 'packages/clearing/dist/bench/clearing.js',
   scale: 'packages/sim/dist/bench/scale.js'
 }
 const [name, ...args] = process.argv.slice(2)
