@@ -21,9 +21,8 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { Type, type Static } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
-import { ConfigError } from '@splitedge/agent'
+import { ConfigError, checkAgainst } from '@splitedge/agent'
 import { PeerIdSchema } from '@splitedge/wire'
 import type { MarginPolicy } from './pricing.js'
 
@@ -75,18 +74,10 @@ export interface ClearerConfig {
   logLevel: string
 }
 
-const field = (pointer: string): string => pointer === ''
-  ? '(top level)'
-  : pointer.slice(1).split('/').map((p, i) => /^\d+$/.test(p) ? `[${p}]` : (i === 0 ? p : `.${p}`)).join('')
-
 /** Check a parsed config; throws ConfigError naming the field. */
 export function checkClearerConfig (raw: unknown, baseDir: string): ClearerConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('(top level)', 'expected a YAML mapping')
-  const first = Value.Errors(ClearerConfigSchema, raw).First()
-  if (first !== undefined) {
-    const desc = (first.schema as { description?: string }).description
-    throw new ConfigError(field(first.path), first.message + (first.value !== undefined && typeof first.value !== 'object' ? `, got ${JSON.stringify(first.value)}` : ''), desc)
-  }
+  checkAgainst(ClearerConfigSchema, raw)
   const c = raw as ClearerConfigFile
   const ids = new Set<string>()
   const names = new Set<string>()

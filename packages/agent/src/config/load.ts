@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
+import type { TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -52,18 +53,24 @@ export function fieldName (pointer: string): string {
   return pointer.slice(1).split('/').map((p, i) => /^\d+$/.test(p) ? `[${p}]` : (i === 0 ? p : `.${p}`)).join('')
 }
 
+/**
+ * Check a parsed YAML document against a schema; the first problem becomes a ConfigError that
+ * names the field and, for an unknown (most often misspelt) field, lists the fields allowed there.
+ */
+export function checkAgainst (schema: TSchema, raw: unknown): void {
+  const first = Value.Errors(schema, raw).First()
+  if (first === undefined) return
+  const desc = (first.schema as { description?: string }).description
+  const known = first.type === ValueErrorType.ObjectAdditionalProperties ? Object.keys((first.schema as { properties?: object }).properties ?? {}) : []
+  const fix = known.length > 0 ? `remove it or use one of: ${known.join(', ')}` : desc
+  throw new ConfigError(fieldName(first.path), first.message + (first.value !== undefined && typeof first.value !== 'object' ? `, got ${JSON.stringify(first.value)}` : ''), fix)
+}
+
 export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError('(top level)', 'expected a YAML mapping', 'see "Running an agent" in the README for an example')
   }
-  const first = Value.Errors(AgentConfigSchema, raw).First()
-  if (first !== undefined) {
-    const desc = (first.schema as { description?: string }).description
-    // An unknown field is most often a misspelt one: name the fields that are allowed there.
-    const known = first.type === ValueErrorType.ObjectAdditionalProperties ? Object.keys((first.schema as { properties?: object }).properties ?? {}) : []
-    const fix = known.length > 0 ? `remove it or use one of: ${known.join(', ')}` : desc
-    throw new ConfigError(fieldName(first.path), first.message + (first.value !== undefined && typeof first.value !== 'object' ? `, got ${JSON.stringify(first.value)}` : ''), fix)
-  }
+  checkAgainst(AgentConfigSchema, raw)
   const c = raw as AgentConfigFile
   const names = new Set<string>()
   const ids = new Set<string>()

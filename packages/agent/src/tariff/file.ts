@@ -5,10 +5,9 @@
  */
 import { readFile } from 'node:fs/promises'
 import { Type, type Static } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import type { PricingTariff } from '@splitedge/model'
-import { ConfigError, fieldName } from '../config/load.js'
+import { ConfigError, checkAgainst } from '../config/load.js'
 
 const Dec = Type.String({ pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$', description: 'non-negative decimal as a quoted string, e.g. "0.002"' })
 const Band = Type.Object({ upTo: Type.Optional(Dec), atLeast: Type.Optional(Dec), factor: Dec }, { additionalProperties: false })
@@ -41,10 +40,7 @@ export interface TariffSource { pricing: PricingTariff, noticeMs: number }
  * the issuer's own neighbours' statuses fill `statuses` for every neighbour not listed.
  */
 export function checkTariffFile (raw: unknown, names: Map<string, string>, defaultStatuses: Record<string, 'customer' | 'peer' | 'transit'>): TariffSource {
-  const first = Value.Errors(TariffFileSchema, raw).First()
-  if (first !== undefined) {
-    throw new ConfigError(fieldName(first.path), first.message + (typeof first.value === 'string' || typeof first.value === 'number' ? `, got ${JSON.stringify(first.value)}` : ''), (first.schema as { description?: string }).description)
-  }
+  checkAgainst(TariffFileSchema, raw)
   const t = raw as TariffFile
   const resolveKey = (k: string, field: string): string => {
     if (k === '*' || /^status:(customer|peer|transit)$/.test(k)) return k
