@@ -50,10 +50,11 @@ function panel (title: string, series: Series[], sizes: number[], x0: number): s
 
 export function scaleChart (report: ScaleReport): string {
   const sizes = [...new Set(report.results.map(r => r.n))].sort((a, b) => a - b)
+  // A design not run at some N (the global topic past its limit) simply has no point there.
   const line = (design: string, metric: 'messages' | 'bytes'): Array<[number, number]> =>
-    sizes.map(n => [n, report.results.find(r => r.design === design && r.n === n)?.perAgent[metric]?.mean ?? 0])
+    report.results.filter(r => r.design === design).sort((a, b) => a.n - b.n).map(r => [r.n, r.perAgent[metric]?.mean ?? 0])
   const hub = (metric: 'messages' | 'bytes'): Array<[number, number]> =>
-    sizes.map(n => [n, report.results.find(r => r.design === 'core' && r.n === n)?.hub?.[metric] ?? 0])
+    report.results.filter(r => r.design === 'core' && r.hub !== undefined).sort((a, b) => a.n - b.n).map(r => [r.n, r.hub?.[metric] ?? 0])
   const series = (metric: 'messages' | 'bytes'): Series[] => [
     { label: 'splitedge (per agent)', color: '#1f77b4', points: line('splitedge', metric) },
     { label: 'global tariff topic (per agent)', color: '#d62728', points: line('globalTopic', metric) },
@@ -61,17 +62,22 @@ export function scaleChart (report: ScaleReport): string {
     { label: 'central core: the hub', color: '#2ca02c', dash: '6 4', points: hub(metric) }
   ]
   const legend = series('messages').map((s, i) =>
-    `<line x1="${90 + i * 210}" x2="${120 + i * 210}" y1="${H + 18}" y2="${H + 18}" stroke="${s.color}" stroke-width="2"${s.dash !== undefined ? ` stroke-dasharray="${s.dash}"` : ''}/>` +
-    `<text x="${126 + i * 210}" y="${H + 22}">${esc(s.label)}</text>`).join('\n')
+    `<line x1="${24 + i * 228}" x2="${54 + i * 228}" y1="${H + 18}" y2="${H + 18}" stroke="${s.color}" stroke-width="2"${s.dash !== undefined ? ` stroke-dasharray="${s.dash}"` : ''}/>` +
+    `<text x="${60 + i * 228}" y="${H + 22}">${esc(s.label)}</text>`).join('\n')
   const p = report.params
-  const caption = `One cycle per N: publish tariffs, attest every border for ${p.periodIntervals} intervals, settle one period. ${p.topology} graph, average degree ${p.degree}; means over agents; log-log.`
+  const gtMax = Math.max(...report.results.filter(r => r.design === 'globalTopic').map(r => r.n))
+  const caption = [
+    `One cycle per N: publish tariffs, attest every border for ${p.periodIntervals} intervals, settle one period.`,
+    `${p.topology} graph, average degree ${p.degree}; means over agents; both axes logarithmic.` +
+      (gtMax < Math.max(...sizes) ? ` Global topic measured up to N=${gtMax} (its total work is quadratic).` : '')
+  ]
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 56}" viewBox="0 0 ${2 * W} ${H + 56}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 66}" viewBox="0 0 ${2 * W} ${H + 66}" font-family="sans-serif" font-size="12">`,
     '<rect width="100%" height="100%" fill="white"/>',
     panel('Messages per agent per cycle', series('messages'), sizes, 0),
     panel('Bytes per agent per cycle', series('bytes'), sizes, W),
     legend,
-    `<text x="${W}" y="${H + 46}" text-anchor="middle" fill="#555">${esc(caption)}</text>`,
+    ...caption.map((c, i) => `<text x="${W}" y="${H + 44 + 14 * i}" text-anchor="middle" fill="#555" font-size="11">${esc(c)}</text>`),
     '</svg>',
     ''
   ].join('\n')

@@ -12,7 +12,7 @@ import {
   type Identity, type Tariff, type UsageReport
 } from '@splitedge/wire'
 import { adjacency } from './topology.js'
-import { TOLERANCE, ProcessMeter, inBatches, until, type CycleOptions, type PhaseResult } from './cycle.js'
+import { TOLERANCE, ProcessMeter, heapNow, inBatches, until, type CycleOptions, type PhaseResult } from './cycle.js'
 import { GossipMeter, diffSample, figuresOf, sampleOf, type Sample } from './counters.js'
 import { reportBytes, tariffBytes, SimError } from './documents.js'
 import { quiet, trafficCount, type DesignResult } from './splitedge.js'
@@ -143,6 +143,7 @@ export async function runCore (opts: CycleOptions): Promise<DesignResult> {
   const adj = adjacency(graph)
   const period = I * K
   const T0 = (Math.floor(Date.now() / period) + 2) * period
+  const heap0 = heapNow()
   const meter = new GossipMeter()
   const hubId = await generateIdentity()
   const hubNode = await net.createNode({
@@ -171,7 +172,7 @@ export async function runCore (opts: CycleOptions): Promise<DesignResult> {
 
     const before = clients.map(c => sampleOf(c.node, meter))
     const hubBefore = sampleOf(hubNode, meter)
-    const proc = new ProcessMeter()
+    const proc = new ProcessMeter(heap0)
     const c0 = Date.now()
     const hubPeer = hubId.peerId
     const send = async (node: net.NetNode, kind: number, body: Uint8Array): Promise<Uint8Array> => {

@@ -47,18 +47,20 @@ export function pricingOf (i: number): PricingTariff {
 export interface PhaseResult { name: string, ok: boolean, ms: number, missing: number, rounds?: number }
 
 /** Process-wide measurements: only their totals exist, so per-agent values are totals / N. */
-export interface ProcessTotals { cpuMs: number, heapBytes: number, signaturesVerified: number }
+export interface ProcessTotals {
+  /** CPU time of the measured cycle. */
+  cpuMs: number
+  /** Heap held at the end of the cycle by everything the design created (nodes, stores, documents). */
+  heapBytes: number
+  signaturesVerified: number
+}
 
 export class ProcessMeter {
-  private cpu = process.cpuUsage()
-  private sigs = verifyCounts().signatures
-  private heap = heapNow()
+  private readonly cpu = process.cpuUsage()
+  private readonly sigs = verifyCounts().signatures
 
-  reset (): void {
-    this.heap = heapNow()
-    this.cpu = process.cpuUsage()
-    this.sigs = verifyCounts().signatures
-  }
+  /** CPU and signatures count from now; heap from `heap`, taken before the design's nodes existed. */
+  constructor (private readonly heap: number) {}
 
   read (): ProcessTotals {
     const c = process.cpuUsage(this.cpu)

@@ -8,7 +8,7 @@
 import { net } from '@splitedge/agent'
 import { decodeDocument, generateIdentity, verifyDocument, type Identity } from '@splitedge/wire'
 import { adjacency } from './topology.js'
-import { ProcessMeter, inBatches, until, type CycleOptions, type PhaseResult } from './cycle.js'
+import { ProcessMeter, heapNow, inBatches, until, type CycleOptions, type PhaseResult } from './cycle.js'
 import { GOSSIP, GossipMeter, diffSample, figuresOf, sampleOf, type Sample } from './counters.js'
 import { tariffBytes, SimError } from './documents.js'
 import { quiet, trafficCount, type DesignResult } from './splitedge.js'
@@ -19,6 +19,7 @@ export async function runGlobalTopic (opts: CycleOptions): Promise<DesignResult>
   const { graph, runId } = opts
   const batch = opts.batch ?? 64
   const adj = adjacency(graph)
+  const heap0 = heapNow()
   const meter = new GossipMeter()
   const nodes: Array<{ node: net.NetNode, identity: Identity, accepted: Set<string> }> = []
   const phases: PhaseResult[] = []
@@ -32,7 +33,7 @@ export async function runGlobalTopic (opts: CycleOptions): Promise<DesignResult>
       net.subscribe(node, GLOBAL_TOPIC, (bytes, from) => {
         const d = decodeDocument(bytes, 'tariff')
         if (!d.ok || d.value.body.issuer !== from || !verifyDocument(d.value).ok) return 'reject'
-        accepted.add(from)
+        if (from !== identity.peerId) accepted.add(from)
         return 'accept'
       }, () => {})
       nodes[i] = { node, identity, accepted }
@@ -54,11 +55,11 @@ export async function runGlobalTopic (opts: CycleOptions): Promise<DesignResult>
     phases.push(await quiet(() => nodes.reduce((s, x) => s + trafficCount(sampleOf(x.node, meter)), 0), opts.phaseTimeoutMs))
 
     const before = nodes.map(x => sampleOf(x.node, meter))
-    const proc = new ProcessMeter()
+    const proc = new ProcessMeter(heap0)
     const c0 = Date.now()
     const now = Date.now()
     await Promise.all(nodes.map(async (x, i) => await net.publish(x.node, GLOBAL_TOPIC, tariffBytes(x.identity, i, now))))
-    const received = await until('tariffs', opts.phaseTimeoutMs, () => nodes.reduce((s, x) => s + (graph.n - 1 - x.accepted.size), 0))
+    const received = await until('tariffs', opts.phaseTimeoutMs, () => nodes.reduce((s, x) => s + Math.max(0, graph.n - 1 - x.accepted.size), 0))
     phases.push(received)
     // Let the last forwards and the gossip about them land before reading counters.
     phases.push(await quiet(() => nodes.reduce((s, x) => s + trafficCount(sampleOf(x.node, meter)), 0), opts.phaseTimeoutMs, 1200))

@@ -14,7 +14,7 @@ import { Agent, checkConfig, net } from '@splitedge/agent'
 import { borderOf, openStore, type Store } from '@splitedge/store'
 import { generateIdentity, type Identity } from '@splitedge/wire'
 import { adjacency } from './topology.js'
-import { CLASSES, MEAN_VOLUME, NOISE, TOLERANCE, ProcessMeter, inBatches, pricingOf, sleep, until, type CycleOptions, type PhaseResult, type ProcessTotals } from './cycle.js'
+import { CLASSES, MEAN_VOLUME, NOISE, TOLERANCE, ProcessMeter, heapNow, inBatches, pricingOf, sleep, until, type CycleOptions, type PhaseResult, type ProcessTotals } from './cycle.js'
 import { GossipMeter, diffSample, figuresOf, sampleOf, totalOf, type AgentFigures, type Sample } from './counters.js'
 
 export interface DesignResult {
@@ -52,6 +52,7 @@ export async function runSplitedge (opts: CycleOptions): Promise<DesignResult> {
   // A period boundary comfortably after now; agents start half an interval before it.
   const T0 = (Math.floor(Date.now() / period) + 2) * period
   const clock = new VirtualClock(T0 - Math.floor(I / 2))
+  const heap0 = heapNow()
   const ids = await inBatches(Array.from({ length: graph.n }, (_, i) => i), 256, async () => await generateIdentity())
   const addr = (i: number): string => `/memory/${runId}-se-${i}`
   const meter = new GossipMeter()
@@ -100,7 +101,7 @@ export async function runSplitedge (opts: CycleOptions): Promise<DesignResult> {
 
     // ---- the measured cycle ----
     const before = all().map(r => sampleOf(r.agent.ctx.node, meter, r.store))
-    const proc = new ProcessMeter()
+    const proc = new ProcessMeter(heap0)
     const c0 = Date.now()
     await Promise.all(all().map(async (r, i) => await r.agent.tariffs.publishOwn(pricingOf(i), 0)))
     phases.push(await until('tariffs', opts.phaseTimeoutMs, async () => {
