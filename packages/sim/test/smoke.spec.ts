@@ -28,8 +28,12 @@ describe('sim: smoke run at N=16 (splitedge, central core, global topic)', funct
     // Per border and period: statement + co-signed answer.
     assert.equal(sum(`${SETTLE}:messages`), 4 * E)
     // Signatures: per border-interval 5 (report each way, half attestation, both on delivery),
-    // per border 3 (statement both ways), per agent one per neighbour tariff.
-    assert.equal(se.process.signaturesVerified, 5 * E * K + 3 * E + 2 * E)
+    // per border 3 (statement both ways), and one per tariff reaching a validator: each agent's
+    // neighbours' tariffs at least, plus any duplicate that raced its first copy.
+    const bilateral = 5 * E * K + 3 * E
+    const dataIn = se.samples.reduce((s, x) => s + x.gossip.dataIn, 0)
+    assert.ok(se.process.signaturesVerified >= bilateral + 2 * E, `${se.process.signaturesVerified}`)
+    assert.ok(se.process.signaturesVerified <= bilateral + dataIn, `${se.process.signaturesVerified}`)
     se.samples.forEach((s, i) => {
       assert.ok(s.gossip.dataIn >= (deg[i] ?? 0), `agent ${i} received each neighbour's tariff`)
       assert.ok(s.storedKeys > 0)
