@@ -59,7 +59,13 @@ export const UsageReportBodySchema = Obj({
   reporter: PeerIdSchema,
   interval: IntervalSchema,
   lines: Type.Array(UsageLineSchema, { maxItems: MAX_LINES }),
-  metrics: Type.Array(MetricLineSchema, { maxItems: MAX_METRICS })
+  metrics: Type.Array(MetricLineSchema, { maxItems: MAX_METRICS }),
+  /**
+   * Revision of the reporter's figures for this interval: absent for the first report (so reports
+   * signed before revisions existed keep their ids), 1, 2, ... for each correction that resolves a
+   * usage dispute. Zero is written by leaving the field out, so each revision has one encoding.
+   */
+  revision: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }))
 }, 'usage-report: one side\'s measurement of one border and interval, signed by the reporter')
 export type UsageReportBody = Static<typeof UsageReportBodySchema>
 
