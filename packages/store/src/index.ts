@@ -12,7 +12,7 @@ export type { StoreOptions, OpResult, BatchOutcome } from './store.js'
 /** Record shapes and result codes. */
 export type {
   PutResult, TariffRecord, ReportRecord, AttestationRecord, StatementRecord,
-  DisputeKind, DisputeInput, DisputeRecord, DisputeResult, ResolveInput, ResolveResult,
+  DisputeKind, DisputeInput, DisputeRecord, DisputeResult, ResolveInput, ResolveResult, ReplaceResult, UpdateDisputeResult,
   PendingRecord, Transfer, LedgerEntry, PostResult, AccountBalance, LedgerCheck, StoreStats
 } from './types.js'
 export type { Json } from './codec.js'

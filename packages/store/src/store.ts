@@ -12,14 +12,14 @@ import { decodeBalance, LedgerTx, planPost, toEntry, type LedgerState, type Ledg
 import { Tx, type AnyLevel, type Sub } from './tx.js'
 import type {
   AccountBalance, AttestationRecord, DisputeInput, DisputeRecord, DisputeResult, LedgerCheck, LedgerEntry,
-  PendingRecord, PostResult, PutResult, ReportRecord, ResolveInput, ResolveResult, StatementRecord, StoreStats,
-  TariffRecord, Transfer
+  PendingRecord, PostResult, PutResult, ReplaceResult, ReportRecord, ResolveInput, ResolveResult, StatementRecord, StoreStats,
+  TariffRecord, Transfer, UpdateDisputeResult
 } from './types.js'
 
 export type StoreOptions = { path: string } | { db: AnyLevel }
 
 /** Result of one operation of a batch. */
-export type OpResult = PutResult | PostResult | DisputeResult | ResolveResult | 'done'
+export type OpResult = PutResult | PostResult | DisputeResult | ResolveResult | ReplaceResult | UpdateDisputeResult | 'done'
 
 /** When ok is false nothing was written: failed operations say why, the others say 'linked_failed'. */
 export interface BatchOutcome<R = OpResult> {
@@ -41,8 +41,10 @@ interface Subs extends LedgerSubs {
   tariffs: Sub
   /** id -> envelope(TariffMeta, bytes) */
   tariffDocs: Sub
-  /** border \0 intervalStart \0 reporter -> envelope */
+  /** border \0 intervalStart \0 reporter -> envelope (the current revision) */
   reports: Sub
+  /** border \0 intervalStart \0 reporter \0 revision -> envelope (superseded revisions, kept for audit) */
+  reportHistory: Sub
   /** border \0 intervalStart -> envelope */
   attestations: Sub
   /** border \0 periodStart -> envelope */
@@ -59,6 +61,7 @@ const SUBLEVELS: Record<keyof Subs, string> = {
   tariffs: 'tariff',
   tariffDocs: 'tariff-doc',
   reports: 'report',
+  reportHistory: 'report-superseded',
   attestations: 'attestation',
   statements: 'statement',
   disputes: 'dispute',
@@ -73,6 +76,7 @@ const SUBLEVELS: Record<keyof Subs, string> = {
 
 type TariffMeta = Omit<TariffRecord, 'bytes'>
 interface DocMeta { id: string }
+interface ReportMeta { id: string, revision?: number }
 
 /**
  * Opens a store. With `path`, creates the directory and opens LevelDB there (the store closes it);
@@ -239,13 +243,59 @@ export class Store {
 
   async putReport (r: ReportRecord): Promise<PutResult> { return await this.one(this.stepReport(r)) }
 
+  /** The current report of (border, interval, reporter): its highest revision. */
   async getReport (border: string, intervalStart: number, reporter: string): Promise<ReportRecord | undefined> {
-    return await this.getDoc(this.subs.reports, reportKey(border, intervalStart, reporter), { border, intervalStart, reporter })
+    this.assertOpen()
+    const v = await this.subs.reports.get(reportKey(border, intervalStart, reporter))
+    return v === undefined ? undefined : toReport(border, intervalStart, reporter, v)
+  }
+
+  /**
+   * Supersedes the current report with a higher revision, keeping the old one readable through
+   * reportHistory. With no current report it simply stores this one.
+   */
+  async replaceReport (r: ReportRecord): Promise<ReplaceResult> { return await this.one(this.stepReplaceReport(r)) }
+
+  /** Superseded reports of (border, interval, reporter), oldest revision first (the current one excluded). */
+  async reportHistory (border: string, intervalStart: number, reporter: string): Promise<ReportRecord[]> {
+    this.assertOpen()
+    const out: ReportRecord[] = []
+    for await (const v of this.subs.reportHistory.values(under(reportKey(border, intervalStart, reporter)))) {
+      out.push(toReport(border, intervalStart, reporter, v))
+    }
+    return out
+  }
+
+  /** @internal 'exists' for the same id; 'conflict' when another report (any revision) is current. */
+  stepReport (r: ReportRecord): Step {
+    const key = reportKey(r.border, r.intervalStart, r.reporter)
+    const value = encodeEnvelope(reportMeta(r), r.bytes)
+    return async (tx) => {
+      const prev = await tx.get(this.subs.reports, key)
+      if (prev !== undefined) return decodeEnvelope<ReportMeta>(prev).meta.id === r.id ? 'exists' : 'conflict'
+      await tx.put(this.subs.reports, key, value, true)
+      return 'created'
+    }
   }
 
   /** @internal */
-  stepReport (r: ReportRecord): Step {
-    return this.stepDoc(this.subs.reports, reportKey(r.border, r.intervalStart, r.reporter), r)
+  stepReplaceReport (r: ReportRecord): Step {
+    const key = reportKey(r.border, r.intervalStart, r.reporter)
+    const meta = reportMeta(r)
+    const value = encodeEnvelope(meta, r.bytes)
+    return async (tx) => {
+      const prev = await tx.get(this.subs.reports, key)
+      if (prev === undefined) {
+        await tx.put(this.subs.reports, key, value, true)
+        return 'created'
+      }
+      const old = decodeEnvelope<ReportMeta>(prev).meta
+      if (old.id === r.id) return 'exists'
+      if ((old.revision ?? 0) >= (meta.revision ?? 0)) return 'conflict'
+      await tx.put(this.subs.reportHistory, join(key, pad(old.revision ?? 0, 'revision')), prev)
+      await tx.put(this.subs.reports, key, value)
+      return 'created'
+    }
   }
 
   /** 'exists' for the same id; 'conflict' when the border+interval already holds another attestation. */
@@ -351,6 +401,32 @@ export class Store {
       if ((await tx.get(this.subs.disputes, key)) !== undefined) return 'exists'
       await tx.put(this.subs.disputes, key, value, true)
       return 'created'
+    }
+  }
+
+  /**
+   * Records a dispute, or brings a recorded one up to date: reopens a resolved one, or replaces an
+   * open one's detail (e.g. new differences after a revised report). The previous state is kept in
+   * the record's history. The same open detail again answers 'exists' and writes nothing.
+   */
+  async updateDispute (d: DisputeInput): Promise<UpdateDisputeResult> { return await this.one(this.stepUpdateDispute(d)) }
+
+  /** @internal */
+  stepUpdateDispute (d: DisputeInput): Step {
+    const key = disputeKey(d.kind, d.border, d.key)
+    pad(d.time, 'time')
+    return async (tx) => {
+      const prev = await tx.get(this.subs.disputes, key)
+      if (prev === undefined) {
+        await tx.put(this.subs.disputes, key, encodeJson({ kind: d.kind, border: d.border, key: d.key, detail: d.detail, status: 'open', opened: d.time } satisfies DisputeRecord), true)
+        return 'created'
+      }
+      const old = decodeJson<DisputeRecord>(prev)
+      if (old.status === 'open' && JSON.stringify(old.detail) === JSON.stringify(d.detail)) return 'exists'
+      const { history, ...was } = old
+      const rec: DisputeRecord = { kind: d.kind, border: d.border, key: d.key, detail: d.detail, status: 'open', opened: d.time, history: [...(history ?? []), was as unknown as Json] }
+      await tx.put(this.subs.disputes, key, encodeJson(rec))
+      return 'updated'
     }
   }
 
@@ -522,10 +598,12 @@ export class StoreBatch {
 
   putTariff (t: TariffRecord): this { return this.add(this.store.stepTariff(t)) }
   putReport (r: ReportRecord): this { return this.add(this.store.stepReport(r)) }
+  replaceReport (r: ReportRecord): this { return this.add(this.store.stepReplaceReport(r)) }
   putAttestation (a: AttestationRecord): this { return this.add(this.store.stepAttestation(a)) }
   putStatement (s: StatementRecord): this { return this.add(this.store.stepStatement(s)) }
   putDispute (d: DisputeInput): this { return this.add(this.store.stepDispute(d)) }
   resolveDispute (r: ResolveInput): this { return this.add(this.store.stepResolve(r)) }
+  updateDispute (d: DisputeInput): this { return this.add(this.store.stepUpdateDispute(d)) }
   post (t: Transfer): this { return this.add(this.store.stepPost(t)) }
   putPending (kind: string, key: string, value: Json): this { return this.add(this.store.stepPutPending(kind, key, value)) }
   deletePending (kind: string, key: string): this { return this.add(this.store.stepDeletePending(kind, key)) }
@@ -557,6 +635,19 @@ function slotKey (border: string, start: number, what: string): string {
 
 function reportKey (border: string, intervalStart: number, reporter: string): string {
   return join(slotKey(border, intervalStart, 'intervalStart'), part(reporter, 'reporter'))
+}
+
+function reportMeta (r: ReportRecord): ReportMeta {
+  part(r.id, 'document id')
+  checkBytes(r.bytes)
+  const rev = r.revision ?? 0
+  pad(rev, 'revision')
+  return rev === 0 ? { id: r.id } : { id: r.id, revision: rev }
+}
+
+function toReport (border: string, intervalStart: number, reporter: string, v: Uint8Array): ReportRecord {
+  const { meta, bytes } = decodeEnvelope<ReportMeta>(v)
+  return { border, intervalStart, reporter, id: meta.id, bytes, ...(meta.revision !== undefined ? { revision: meta.revision } : {}) }
 }
 
 function disputeKey (kind: string, border: string, key: string): string {

@@ -24,7 +24,16 @@ export interface ReportRecord {
   reporter: string
   id: string
   bytes: Uint8Array
+  /** The report's revision (absent or 0: the first report); a higher revision supersedes a lower one. */
+  revision?: number
 }
+
+/**
+ * Superseding the current report of (border, interval, reporter): 'created' (the new revision is
+ * current, the previous one kept in the history), 'exists' (this report is already current) or
+ * 'conflict' (the current report has the same or a higher revision: nothing written).
+ */
+export type ReplaceResult = 'created' | 'exists' | 'conflict'
 
 export interface AttestationRecord {
   border: string
@@ -60,7 +69,12 @@ export interface DisputeRecord {
   opened: number
   resolution?: Json
   resolved?: number
+  /** Earlier states of a dispute that was reopened or re-detailed (oldest first), by updateDispute. */
+  history?: Json[]
 }
+
+/** 'created' (new, open), 'updated' (reopened, or open with a new detail; the old state kept in history), 'exists' (open with this very detail). */
+export type UpdateDisputeResult = 'created' | 'updated' | 'exists'
 
 export interface ResolveInput {
   kind: DisputeKind
