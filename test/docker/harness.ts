@@ -2,7 +2,8 @@
  * Docker harness for multi-agent integration tests: checks for an engine, builds the images
  * (docker/base-image.sh, docker/build-image.sh), brings a topology file up with the docker CLI
  * from the same plan `splitedge topology compose` writes (one internal network per border, plus
- * one network per agent that publishes its HTTP API on 127.0.0.1), waits on the image's
+ * one network per agent that publishes its HTTP API on 127.0.0.1; a clearer runs
+ * `splitedge clearer` on its links to the operators it serves), waits on the image's
  * healthcheck, probes reachability from inside containers, and tears everything down.
  *
  * Why the CLI and not `docker compose`: Debian ships only the old Python docker-compose 1.29,
@@ -29,6 +30,13 @@ export const TOPOLOGIES = join(REPO, 'docker', 'topologies')
 async function topologyModule (): Promise<typeof TopologyModule> {
   return await import(new URL('packages/cli/dist/src/topology/index.js', `file://${REPO}`).href) as typeof TopologyModule
 }
+
+/**
+ * Prefix of every docker object a run creates (and removes): `se-test` unless
+ * SPLITEDGE_DOCKER_PREFIX says otherwise, so that two checkouts or engineers sharing one engine
+ * can run the suite at once without removing each other's containers.
+ */
+export const PREFIX = /^[a-z0-9][a-z0-9-]{0,15}$/.test(process.env['SPLITEDGE_DOCKER_PREFIX'] ?? '') ? process.env['SPLITEDGE_DOCKER_PREFIX'] as string : 'se-test'
 
 export interface DockerResult { stdout: string, stderr: string }
 
@@ -148,7 +156,7 @@ export class TopologyRun {
     })
     if (!outcome.ok) throw new Error(`topology ${path}: ${outcome.errors.map(e => `${e.field}: ${e.message}`).join('; ')}`)
     const composed = outcome.value
-    const prefix = `se-test-${composed.project}`
+    const prefix = `${PREFIX}-${composed.project}`
     await removeLabelled(prefix)
     const dir = await mkdtemp(join(tmpdir(), `${prefix}-`))
     const run = new TopologyRun(composed, prefix, dir, new Set(options.omit ?? []))
@@ -200,7 +208,7 @@ export class TopologyRun {
         // A node process per check is not free on 2 cores: check every 3 s, and be patient.
         '--health-interval', '3s', '--health-timeout', '10s', '--health-retries', '5', '--health-start-period', '30s',
         '--volume', `${volume}:${C.dataDir}`,
-        this.composed.image, ...C.agentArgs
+        this.composed.image, ...a.args
       ])
       for (const n of rest) await docker(['network', 'connect', '--alias', a.name, this.network(n), this.container(a.name)])
       // Config, key and tariff go in owned by the image's user: keys are 0600 and bind mounts
@@ -211,14 +219,20 @@ export class TopologyRun {
     for (const a of this.agents) await docker(['start', this.container(a.name)])
   }
 
-  /** Wait until every running agent's /health says all its neighbours are connected. */
+  /**
+   * Wait until every running agent's /health says all its neighbours are connected, and every
+   * running clearer's that it is connected to each operator it serves that runs.
+   */
   async waitConnected (timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const states = await Promise.all(this.agents.map(async a => {
         const h = await this.getJson(a.name, '/health').catch(() => ({ status: 0, body: undefined }))
-        const b = h.body as { neighboursConnected?: number, neighbours?: number } | undefined
-        return { name: a.name, ok: h.status === 200 && b?.neighbours !== undefined && b.neighboursConnected === b.neighbours, b }
+        const b = h.body as { neighboursConnected?: number, neighbours?: number, connected?: number } | undefined
+        const ok = a.clearer !== undefined
+          ? b?.connected === a.serves.filter(s => !this.omitted.has(s)).length
+          : b?.neighbours !== undefined && b.neighboursConnected === b.neighbours
+        return { name: a.name, ok: h.status === 200 && ok, b }
       }))
       if (states.every(s => s.ok)) return
       if (Date.now() > deadline) throw new Error(`timed out waiting for neighbours: ${JSON.stringify(states.map(s => [s.name, s.b]))}`)
@@ -313,6 +327,15 @@ export class TopologyRun {
     return r.body as T
   }
 
+  /** POST a JSON body to an agent's or clearer's API; returns the status and the JSON answer. */
+  async postJson (agent: string, path: string, body: unknown): Promise<{ status: number, body: unknown }> {
+    const res = await fetch(`${await this.base(agent)}${path}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000)
+    })
+    const text = await res.text()
+    return { status: res.status, body: text === '' ? undefined : safeJson(text) }
+  }
+
   /** POST /v1/usage on an agent (counter pushes; body as the agent's HTTP API defines it). */
   async pushUsage (agent: string, body: unknown): Promise<{ status: number, body: unknown }> {
     const res = await fetch(`${await this.base(agent)}/v1/usage`, {
@@ -374,7 +397,7 @@ export class TopologyRun {
 
   /** Remove every container, network and volume of the topology named `project` (for `down` from another process). */
   static async downByName (project: string): Promise<void> {
-    await removeLabelled(`se-test-${project}`)
+    await removeLabelled(`${PREFIX}-${project}`)
   }
 
   /** Remove every container, network and volume of this run, and its files. Never throws. */

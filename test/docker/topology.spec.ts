@@ -2,7 +2,8 @@
  * `composeTopology` (packages/cli/src/topology): the shipped example topologies compose, and for
  * any generated topology every border is its own network with exactly its two agents, each
  * agent's neighbours are exactly its borders with inverse statuses, and every agent joins only
- * the networks of its borders (plus its own api network). No docker needed.
+ * the networks of its borders (plus its own api network); generated agent and clearer configs pass
+ * the agent's and the clearing package's own checks. No docker needed.
  */
 import assert from 'node:assert/strict'
 import { readdir, readFile } from 'node:fs/promises'
@@ -83,20 +84,27 @@ describe('topology compose', function () {
   it('writes agent configs and tariffs that the agent itself accepts (checkConfig, checkTariffFile)', async function () {
     const { checkConfig, checkTariffFile } = await import('@splitedge/agent')
     for (const f of (await readdir(TOPOLOGIES)).filter(x => x.endsWith('.yaml'))) {
-      const out = await topo.composeTopology(await readFile(join(TOPOLOGIES, f), 'utf8'), { keyFactory: topo.seededKeyFactory(seed) })
+      const text0 = await readFile(join(TOPOLOGIES, f), 'utf8')
+      const out = await topo.composeTopology(text0, { keyFactory: topo.seededKeyFactory(seed) })
       assert.ok(out.ok, f)
+      const parsed = topo.parseTopology(text0)
+      assert.ok(parsed.ok)
       for (const a of out.value.agents) {
+        if (a.role === 'clearer') {
+          assert.equal(out.value.files.find(x => x.path === `${a.name}/agent.yaml`), undefined, `${f}: a clearer runs no agent`)
+          continue
+        }
         const text = out.value.files.find(x => x.path === `${a.name}/agent.yaml`)?.content
         const config = checkConfig(parseYaml(String(text)), '/etc/splitedge')
         assert.equal(config.name, a.name)
         assert.equal(config.keyPath, `/etc/splitedge/${a.name}.key`)
         assert.deepEqual(config.neighbours.map(n => n.peerId).sort(), a.config.neighbours.map(n => n.peerId).sort())
         const tariff: string | Uint8Array | undefined = out.value.files.find(x => x.path === `${a.name}/tariff.yaml`)?.content
-        assert.equal(tariff !== undefined, a.role !== 'clearer', `${f}: ${a.name} has a tariff unless it is a clearer`)
+        assert.ok(tariff !== undefined, `${f}: ${a.name} has a tariff (every operator but a clearer)`)
         if (tariff === undefined) continue
         const names = new Map(config.neighbours.map(n => [n.name, n.peerId]))
         const t = checkTariffFile(parseYaml(String(tariff)), names, Object.fromEntries(config.neighbours.map(n => [n.peerId, n.status])))
-        if (a.role === 'edge') {
+        if (a.role === 'edge' && parsed.topology.operators.find(o => o.name === a.name)?.tariff === undefined) {
           // Edge customers charge nobody: every weight and price is 0, in the neighbours' currency.
           assert.deepEqual(Object.values(t.pricing.weights), [{ send: '0', receive: '0' }])
           for (const c of Object.values(t.pricing.classes)) assert.equal(c.price, '0')
@@ -117,9 +125,51 @@ describe('topology compose', function () {
     assert.deepEqual(by.get('peer-1')?.config.clearers, [])
     assert.equal(by.get('peer-2')?.config.neighbours.find(n => n.name === 'backbone')?.tolerance, '0.02')
     assert.equal(by.get('backbone')?.config.neighbours.find(n => n.name === 'peer-1')?.status, 'customer')
-    assert.equal(by.get('edge-a')?.config.tariff, '/etc/splitedge/tariff.yaml', 'an edge without a tariff publishes a zero one')
+    assert.equal(by.get('edge-a')?.config.tariff, '/etc/splitedge/tariff.yaml', 'the edges price their own customers')
     assert.equal(by.get('clearer')?.config.tariff, undefined)
     assert.equal(by.get('peer-1')?.config.tariff, '/etc/splitedge/tariff.yaml')
+  })
+
+  it('writes clearer configs that the clearing package itself accepts (checkClearerConfig), and runs `splitedge clearer`', async function () {
+    const { checkClearerConfig } = await import('@splitedge/clearing')
+    let clearers = 0
+    for (const f of (await readdir(TOPOLOGIES)).filter(x => x.endsWith('.yaml'))) {
+      const text = await readFile(join(TOPOLOGIES, f), 'utf8')
+      const out = await topo.composeTopology(text, { keyFactory: topo.seededKeyFactory(seed) })
+      assert.ok(out.ok, f)
+      const compose = parseYaml(String(out.value.files.find(x => x.path === 'docker-compose.yml')?.content)) as { services: Record<string, { command: string[] }> }
+      const by = new Map(out.value.agents.map(a => [a.name, a]))
+      for (const a of out.value.agents) {
+        const file: GeneratedFile | undefined = out.value.files.find(x => x.path === `${a.name}/clearer.yaml`)
+        assert.equal(file !== undefined, a.role === 'clearer', `${f}: ${a.name} has a clearer config iff it is a clearer`)
+        assert.deepEqual(compose.services[a.name]?.command, a.role === 'clearer' ? [...topo.AGENT_CONTRACT.clearerArgs] : [...topo.AGENT_CONTRACT.agentArgs])
+        if (file === undefined) continue
+        clearers++
+        const config = checkClearerConfig(parseYaml(String(file.content)), topo.AGENT_CONTRACT.configDir)
+        assert.equal(config.name, a.name)
+        assert.equal(config.keyPath, `${topo.AGENT_CONTRACT.configDir}/${a.name}.key`)
+        assert.equal(config.dataDir, topo.AGENT_CONTRACT.dataDir)
+        assert.deepEqual(config.http, { host: '0.0.0.0', port: topo.AGENT_CONTRACT.httpPort })
+        assert.deepEqual(config.listen, [`/ip4/0.0.0.0/tcp/${topo.AGENT_CONTRACT.p2pPort}`])
+        // Each served operator by its PeerId, dialled by name on the link the two share; each lists
+        // this clearer among its clearers.
+        assert.deepEqual(config.operators.map(o => o.name), a.serves)
+        for (const o of config.operators) {
+          const op = by.get(o.name)
+          assert.equal(o.peerId, op?.peerId)
+          assert.deepEqual(o.addrs, [`/dns4/${o.name}/tcp/${topo.AGENT_CONTRACT.p2pPort}`])
+          assert.ok(op?.config.clearers.includes(a.peerId), `${o.name} lists ${a.name} under clearers`)
+          const link = out.value.networks.find(n => n.kind === 'clearing' && n.members.includes(a.name) && n.members.includes(o.name))
+          assert.ok(link !== undefined && a.networks.includes(link.name) && op?.networks.includes(link.name), `${a.name} and ${o.name} share a link`)
+        }
+        for (const other of out.value.agents.filter(x => !a.serves.includes(x.name))) assert.ok(!other.config.clearers.includes(a.peerId), `${other.name} does not list ${a.name}`)
+        if (f === 'internet6.yaml') {
+          assert.deepEqual(config.margin, { percent: '2', fixed: '0.001' })
+          assert.equal(config.periodMs, 2000 * 2, 'the agents\' settlement period')
+        }
+      }
+    }
+    assert.ok(clearers >= 1, 'some example topology has a clearer')
   })
 
   it('keeps every border on its own two-member network for random topologies', async function () {
@@ -159,6 +209,7 @@ describe('topology compose', function () {
       ['name: x\noperators: { a: { role: provider }, b: { role: provider }, c: { role: edge } }\nborders: [ { a: a, b: b, status: peer } ]', 'isolated-operator', 'operators.c'],
       ['name: x\noperators: { A_1: { role: provider } }', 'bad-name', 'operators.A_1'],
       ['name: x\noperators: { a: { role: provider }, b: { role: provider } }\nborders: [ { a: a, b: b, status: friend } ]', 'bad-shape', 'borders[0].status'],
+      ['name: x\noperators: { a: { role: edge }, c: { role: clearer } }\nclearing: [ { clearer: c, serves: [a], margin: { percent: "-1" } } ]', 'bad-shape', 'clearing[0].margin'],
       ['name: [unclosed', 'bad-yaml', '(file)']
     ]
     for (const [text, code, field] of cases) {

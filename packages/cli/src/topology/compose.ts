@@ -2,8 +2,10 @@
  * Topology → docker-compose file and per-agent configs and keys. Each border (and each
  * clearer-to-operator link) is its own internal docker network holding just its two agents, so
  * an agent can reach only its neighbours; each agent also gets a network of its own ("api-NAME")
- * through which its HTTP port is published on 127.0.0.1. Pure: keys come from the factory and
- * files are returned, not written (see write.ts).
+ * through which its HTTP port is published on 127.0.0.1. An operator with role clearer runs
+ * `splitedge clearer` with a clearer config (the edges it serves, at their addresses on its links)
+ * instead of an agent. Pure: keys come from the factory and files are returned, not written
+ * (see write.ts).
  */
 import { stringify as toYaml } from 'yaml'
 import { AGENT_CONTRACT as C } from './contract.js'
@@ -35,6 +37,20 @@ export interface AgentConfigDoc {
   clearers: string[]
 }
 
+/** The clearer config file's content (packages/clearing/src/config.ts). */
+export interface ClearerConfigDoc {
+  name: string
+  key: string
+  dataDir: string
+  listen: string[]
+  http: { host: string, port: number }
+  /** The operators it clears for, each at its address on the link network it shares with the clearer. */
+  operators: Array<{ name: string, peerId: string, addrs: string[] }>
+  margin: { percent: string, fixed: string }
+  /** Batch settlement period: the agents' settlement period, when the topology sets it. */
+  periodMs?: number
+}
+
 export interface PlannedNetwork {
   /** Name inside the compose project (docker prefixes it with the project name). */
   name: string
@@ -50,9 +66,17 @@ export interface PlannedAgent {
   /** Networks this agent joins; the api network first (it carries the published port). */
   networks: string[]
   hostPort: number
+  /**
+   * The agent config. A clearer runs no agent: its own is `clearer`, and this one only says it has
+   * no neighbours (no agent.yaml is written for it).
+   */
   config: AgentConfigDoc
   /** For clearers: the operators it serves. */
   serves: string[]
+  /** For clearers: the clearer config (written as clearer.yaml). */
+  clearer: ClearerConfigDoc | undefined
+  /** Arguments after the image's entrypoint: `agent --config ...` or `clearer --config ...`. */
+  args: readonly string[]
 }
 
 export interface GeneratedFile {
@@ -75,8 +99,8 @@ export interface ComposedTopology {
 export type ComposeOutcome = { ok: true, value: ComposedTopology } | { ok: false, errors: TopologyError[] }
 
 /** The files an agent's config directory holds, relative to it. */
-export const agentFiles = (name: string): { config: string, key: string, tariff: string } =>
-  ({ config: 'agent.yaml', key: `${name}.key`, tariff: 'tariff.yaml' })
+export const agentFiles = (name: string): { config: string, clearerConfig: string, key: string, tariff: string } =>
+  ({ config: 'agent.yaml', clearerConfig: 'clearer.yaml', key: `${name}.key`, tariff: 'tariff.yaml' })
 
 export async function composeTopology (input: string | Topology, options: ComposeOptions): Promise<ComposeOutcome> {
   let topology: Topology
@@ -118,7 +142,7 @@ export async function composeTopology (input: string | Topology, options: Compos
       neighbours.push({ name: other, peerId: peerIdOf(other), addrs: [addrOf(other)], status, ...(b.tolerance !== undefined ? { tolerance: b.tolerance } : {}) })
     }
     const clearers = topology.clearing.filter(c => c.serves.includes(op.name)).map(c => peerIdOf(c.clearer))
-    const serves = topology.clearing.filter(c => c.clearer === op.name).flatMap(c => c.serves)
+    const serves = [...new Set(topology.clearing.filter(c => c.clearer === op.name).flatMap(c => c.serves))]
     const files = agentFiles(op.name)
     const config: AgentConfigDoc = {
       name: op.name,
@@ -133,6 +157,7 @@ export async function composeTopology (input: string | Topology, options: Compos
       neighbours,
       clearers
     }
+    const clearer = op.role === 'clearer' ? clearerConfig(topology, op.name, serves, peerIdOf, addrOf) : undefined
     return {
       name: op.name,
       role: op.role,
@@ -140,7 +165,9 @@ export async function composeTopology (input: string | Topology, options: Compos
       networks: networks.filter(n => n.members.includes(op.name)).sort((x, y) => Number(x.kind !== 'api') - Number(y.kind !== 'api')).map(n => n.name),
       hostPort: base + i,
       config,
-      serves
+      serves,
+      clearer,
+      args: clearer !== undefined ? C.clearerArgs : C.agentArgs
     }
   })
 
@@ -151,12 +178,32 @@ export async function composeTopology (input: string | Topology, options: Compos
   ]
   for (const a of agents) {
     const f = agentFiles(a.name)
-    files.push({ path: `${a.name}/${f.config}`, content: toYaml(a.config), mode: 0o644 })
+    if (a.clearer !== undefined) files.push({ path: `${a.name}/${f.clearerConfig}`, content: toYaml(a.clearer), mode: 0o644 })
+    else files.push({ path: `${a.name}/${f.config}`, content: toYaml(a.config), mode: 0o644 })
     files.push({ path: `${a.name}/${f.key}`, content: keys.get(a.name)?.keyFile ?? new Uint8Array(), mode: 0o600 })
     const tariff = tariffs.get(a.name)
     if (tariff !== undefined) files.push({ path: `${a.name}/${f.tariff}`, content: toYaml(tariff), mode: 0o644 })
   }
   return { ok: true, value: { project: topology.name, image, agents, networks, compose, files } }
+}
+
+/**
+ * A clearer's config: it listens where agents do, serves its API on the agents' HTTP port, and
+ * dials each served operator by name (the operator's alias on the link network they share).
+ */
+function clearerConfig (t: Topology, name: string, serves: string[], peerIdOf: (n: string) => string, addrOf: (n: string) => string): ClearerConfigDoc {
+  const f = agentFiles(name)
+  const margin = t.clearing.find(c => c.clearer === name && c.margin !== undefined)?.margin ?? C.clearerMargin
+  return {
+    name,
+    key: `${C.configDir}/${f.key}`,
+    dataDir: C.dataDir,
+    listen: [`/ip4/0.0.0.0/tcp/${C.p2pPort}`],
+    http: { host: '0.0.0.0', port: C.httpPort },
+    operators: serves.map(s => ({ name: s, peerId: peerIdOf(s), addrs: [addrOf(s)] })),
+    margin: { ...margin },
+    ...(t.interval !== undefined && t.settlement !== undefined ? { periodMs: t.interval.lengthMs * t.settlement.periodIntervals } : {})
+  }
 }
 
 /**
@@ -187,7 +234,7 @@ function composeDocument (t: Topology, agents: PlannedAgent[], networks: Planned
     services[a.name] = {
       image,
       hostname: a.name,
-      command: [...C.agentArgs],
+      command: [...a.args],
       volumes: [`./${a.name}:${C.configDir}:ro`, `${a.name}-data:${C.dataDir}`],
       networks: Object.fromEntries(a.networks.map(n => [n, {}])),
       ports: [`127.0.0.1:${a.hostPort}:${C.httpPort}`],
@@ -218,7 +265,7 @@ function composeHeader (name: string): string {
 function planSummary (name: string, agents: PlannedAgent[], networks: PlannedNetwork[]): Record<string, unknown> {
   return {
     name,
-    agents: agents.map(a => ({ name: a.name, role: a.role, peerId: a.peerId, hostPort: a.hostPort, networks: a.networks, neighbours: a.config.neighbours.map(n => n.name), serves: a.serves })),
+    agents: agents.map(a => ({ name: a.name, role: a.role, peerId: a.peerId, hostPort: a.hostPort, networks: a.networks, command: a.args, neighbours: a.config.neighbours.map(n => n.name), serves: a.serves })),
     networks
   }
 }

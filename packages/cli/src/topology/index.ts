@@ -13,6 +13,6 @@ export { ed25519KeyFactory, seededKeyFactory, type KeyFactory, type AgentKey } f
 export {
   composeTopology, agentFiles, edgeTariff,
   type ComposeOptions, type ComposeOutcome, type ComposedTopology, type PlannedAgent, type PlannedNetwork,
-  type AgentConfigDoc, type NeighbourEntry, type GeneratedFile
+  type AgentConfigDoc, type ClearerConfigDoc, type NeighbourEntry, type GeneratedFile
 } from './compose.js'
 export { writeComposedTopology } from './write.js'

@@ -28,6 +28,8 @@ export interface Border {
 export interface Clearing {
   clearer: string
   serves: string[]
+  /** The clearer's margin on the charges it moves (percent of them plus a flat part); decimal strings. */
+  margin: { percent: string, fixed: string } | undefined
 }
 
 export interface Topology {
@@ -143,11 +145,11 @@ export function checkTopology (raw: unknown): TopologyResult {
 
   const clearing: Clearing[] = []
   const rawClearing = raw['clearing'] ?? []
-  if (!Array.isArray(rawClearing)) fail('bad-shape', 'clearing', 'a list of { clearer, serves: [operators] }')
+  if (!Array.isArray(rawClearing)) fail('bad-shape', 'clearing', 'a list of { clearer, serves: [operators], margin? }')
   else {
     rawClearing.forEach((c: unknown, i) => {
       const field = `clearing[${i}]`
-      if (!isRecord(c) || typeof c['clearer'] !== 'string' || !Array.isArray(c['serves'])) { fail('bad-shape', field, 'expected { clearer, serves: [operators] }'); return }
+      if (!isRecord(c) || typeof c['clearer'] !== 'string' || !Array.isArray(c['serves'])) { fail('bad-shape', field, 'expected { clearer, serves: [operators], margin? }'); return }
       const clearer = c['clearer']
       if (byName.get(clearer)?.role !== 'clearer') { fail('not-a-clearer', `${field}.clearer`, `"${clearer}" is not an operator with role clearer`); return }
       const serves: string[] = []
@@ -155,7 +157,15 @@ export function checkTopology (raw: unknown): TopologyResult {
         if (typeof s !== 'string' || !byName.has(s) || byName.get(s)?.role === 'clearer') fail('unknown-operator', `${field}.serves[${j}]`, `"${String(s)}" is not a non-clearer operator of this topology`)
         else if (!serves.includes(s)) serves.push(s)
       })
-      clearing.push({ clearer, serves })
+      const m = c['margin']
+      let margin: Clearing['margin']
+      if (m !== undefined && m !== null) {
+        const ok = isRecord(m) && Object.keys(m).every(k => k === 'percent' || k === 'fixed') &&
+          [m['percent'] ?? '0', m['fixed'] ?? '0'].every(v => typeof v === 'string' && DECIMAL.test(v))
+        if (!ok) fail('bad-shape', `${field}.margin`, 'expected { percent: "1", fixed: "0" } (decimal strings)')
+        else margin = { percent: (m['percent'] ?? '0') as string, fixed: (m['fixed'] ?? '0') as string }
+      }
+      clearing.push({ clearer, serves, margin })
     })
   }
 
