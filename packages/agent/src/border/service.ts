@@ -8,6 +8,17 @@
  * half of the attestation it computed (or the finished attestation if it holds one, or a dispute);
  * the initiator checks that it computes the very same attestation, adds its signature, stores it,
  * and delivers the co-signed document back.
+ *
+ * Disputes and revisions: figures beyond tolerance make both sides record a usage dispute, and the
+ * interval is excluded from settlement while it is open (it counts as final, so the period settles
+ * without it). An operator resolves it on its side with `revise`: a new report with a higher
+ * `revision` (the neighbour's figures accepted, or corrected absolute figures) supersedes ours (the
+ * old one is kept for audit), our dispute is marked resolved and the interval is pending again, in
+ * one durable write. The neighbour, holding its dispute open, reconciles again when a report comes
+ * with a revision above the one its dispute recorded: within tolerance the normal co-signing path
+ * runs and its dispute is resolved in the write that stores the attestation; beyond, the dispute
+ * stays open with the new differences (and ours is reopened). A revision only helps before the
+ * period settles: statements are immutable, so `revise` refuses once the period is co-signed.
  */
 import {
   checkAttestationParties, checkReportTime, decodeDocument, docId, encodeDocument, cosign, sign, verifyDocument,
@@ -23,6 +34,9 @@ import { compareDecimal } from './decimal.js'
 import type { UsageSource } from '../usage/source.js'
 import type { TariffService } from '../tariff/service.js'
 import type { TariffView } from '../tariff/view.js'
+import { periodOf } from '../clock/intervals.js'
+import { counterKey } from '../usage/source.js'
+import { revisedBody, revisionOf, type ReviseInput, type ReviseOutcome } from './revise.js'
 
 export const pad = (n: number): string => String(n).padStart(16, '0')
 const intervalKey = (peer: string, start: number): string => `${peer}:${pad(start)}`
@@ -92,7 +106,11 @@ export class BorderService {
     return peer === undefined ? all : all.filter(p => p.peer === peer)
   }
 
-  /** Is this interval settled one way or another (attested, disputed or skipped)? */
+  /**
+   * Is this interval settled one way or another (attested, disputed or skipped)? An open usage
+   * dispute counts as final on purpose: the disputed interval is excluded from the period's
+   * settlement unless a revision resolves it first (which makes the interval pending again).
+   */
   async isFinal (peer: string, start: number): Promise<boolean> {
     return (await this.ctx.store.getPending('interval', intervalKey(peer, start))) === undefined
   }
@@ -210,15 +228,28 @@ export class BorderService {
   }
 
   private async recordDispute (peer: string, start: number, mine: UsageReport, theirs: UsageReport, r: Reconciled & { ok: false }): Promise<void> {
-    const border = borderOf(this.ctx.identity.peerId, peer)
+    const me = this.ctx.identity.peerId
+    const border = borderOf(me, peer)
+    // An outcome computed from a report of ours that a revision has since superseded is stale.
+    const current = await this.ctx.store.getReport(border, start, me)
+    if (current !== undefined && current.id !== docId(mine)) return
+    const first = mine.body.border[0] === me
+    const detail = {
+      interval: start,
+      reports: [docId(mine), docId(theirs)],
+      revisions: { ours: revisionOf(mine), theirs: revisionOf(theirs) },
+      differences: r.differences.map(d => ({ key: d.key.split('\u0000').join(' '), ours: first ? d.a : d.b, theirs: first ? d.b : d.a }))
+    }
     const res = await this.ctx.store.batch()
-      .putReport({ border, intervalStart: start, reporter: peer, id: docId(theirs), bytes: encodeDocument(theirs) })
-      .putDispute({ kind: 'usage', border, key: pad(start), detail: { interval: start, reports: [docId(mine), docId(theirs)], differences: r.differences.map(d => ({ key: d.key.split('\u0000').join(' '), ours: mine.body.border[0] === this.ctx.identity.peerId ? d.a : d.b, theirs: mine.body.border[0] === this.ctx.identity.peerId ? d.b : d.a })) }, time: this.ctx.now() })
+      .replaceReport({ border, intervalStart: start, reporter: peer, id: docId(theirs), bytes: encodeDocument(theirs), revision: revisionOf(theirs) })
+      .updateDispute({ kind: 'usage', border, key: pad(start), detail, time: this.ctx.now() })
       .deletePending('interval', intervalKey(peer, start))
       .write()
     if (res.results.includes('created')) {
       this.ctx.metrics.disputes.inc({ kind: 'usage' })
       this.ctx.log.warn({ peer, start, differences: r.differences.length }, 'usage disputed: figures beyond tolerance, interval excluded from settlement')
+    } else if (res.results.includes('updated')) {
+      this.ctx.log.warn({ peer, start, differences: r.differences.length, revisions: detail.revisions }, 'usage still disputed after a revision')
     }
   }
 
@@ -227,9 +258,12 @@ export class BorderService {
     const border = borderOf(this.ctx.identity.peerId, peer)
     const start = doc.body.interval.start
     const batch = this.ctx.store.batch()
-    if (theirReport !== undefined) batch.putReport({ border, intervalStart: start, reporter: peer, id: docId(theirReport), bytes: encodeDocument(theirReport) })
+    if (theirReport !== undefined) batch.replaceReport({ border, intervalStart: start, reporter: peer, id: docId(theirReport), bytes: encodeDocument(theirReport), revision: revisionOf(theirReport) })
     batch.putAttestation({ border, intervalStart: start, id: docId(doc), bytes: encodeDocument(doc) })
       .deletePending('interval', intervalKey(peer, start))
+    // A revision settled our open dispute: resolved in the very write that stores the attestation.
+    const open = await this.ctx.store.getDispute('usage', border, pad(start))
+    if (open !== undefined && open.status === 'open') batch.resolveDispute({ kind: 'usage', border, key: pad(start), resolution: { attestation: docId(doc), reports: [...doc.body.reports] }, time: this.ctx.now() })
     const r = await batch.write()
     if (!r.ok) throw new Error(`attestation for ${start} conflicts with the one we hold`)
     if (r.results.includes('created')) {
@@ -264,6 +298,47 @@ export class BorderService {
     return (await this.view.byId(first.id))?.body.previous === null
   }
 
+  // ---- revision --------------------------------------------------------------------------------
+
+  /**
+   * Resolve our side of an open usage dispute by revising our figures for the interval: sign a
+   * report with the next revision, supersede ours with it, mark the dispute resolved and make the
+   * interval pending again, in one durable write. Refused once the interval's period is settled.
+   */
+  async revise (peer: string, start: number, input: ReviseInput): Promise<ReviseOutcome> {
+    const { ctx } = this
+    const me = ctx.identity.peerId
+    if (!ctx.neighbours.has(peer)) return { ok: false, code: 'unknown-neighbour', message: `${peer} is not a configured neighbour` }
+    const border = borderOf(me, peer)
+    const dispute = await ctx.store.getDispute('usage', border, pad(start))
+    if (dispute === undefined || dispute.status !== 'open') return { ok: false, code: 'not-disputed', message: `no open usage dispute with ${this.nameOf(peer)} for the interval starting ${start}` }
+    const period = periodOf(start, ctx.config.intervalMs, ctx.config.periodIntervals)
+    if ((await ctx.store.getStatement(border, period.start)) !== undefined) {
+      return { ok: false, code: 'settled', message: `the period ${period.start}-${period.end} with ${this.nameOf(peer)} is already settled without this interval; statements are immutable, so a revision can no longer count` }
+    }
+    const ownRec = await ctx.store.getReport(border, start, me)
+    const theirRec = await ctx.store.getReport(border, start, peer)
+    if (ownRec === undefined || theirRec === undefined) return { ok: false, code: 'no-reports', message: 'the dispute\'s reports are not held here' }
+    const own = this.decode(ownRec.bytes, 'usage-report')
+    const theirs = this.decode(theirRec.bytes, 'usage-report')
+    const lines = 'accept' in input ? theirs.body.lines.map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: String(l.messages) } : {}) })) : input.lines
+    const body = revisedBody(own.body, lines, 'accept' in input ? theirs.body.metrics : own.body.metrics)
+    const signed = sign(ctx.identity, 'usage-report', body)
+    if (!signed.ok) return { ok: false, code: 'bad-figures', message: signed.error.message }
+    const id = docId(signed.value)
+    const counters = { lines: Object.fromEntries(lines.map(l => [`${l.class}|${l.from}|${l.to}`, { class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: Number(l.messages) } : {}) }])), metrics: Object.fromEntries(body.metrics.map(m => [`${m.subject}|${m.class}|${m.metric}`, m])) }
+    const revision = revisionOf(signed.value)
+    const res = await ctx.store.batch()
+      .replaceReport({ border, intervalStart: start, reporter: me, id, bytes: encodeDocument(signed.value), revision })
+      .resolveDispute({ kind: 'usage', border, key: pad(start), resolution: { revised: id, revision, by: 'accept' in input ? 'accept' : 'lines' }, time: ctx.now() })
+      .putMeta(counterKey(peer, start), counters as never)
+      .putPending('interval', intervalKey(peer, start), { peer, start })
+      .write()
+    if (!res.ok) return { ok: false, code: 'conflict', message: `the store refused the revision (${res.results.join(', ')}); retry` }
+    ctx.log.info({ peer: this.nameOf(peer), start, revision, id }, 'usage revised: dispute resolved here, interval pending again')
+    return { ok: true, report: id, revision, lines: body.lines, metrics: body.metrics }
+  }
+
   // ---- responder -------------------------------------------------------------------------------
 
   private async serve (bytes: Uint8Array, peer: string): Promise<Uint8Array> {
@@ -293,7 +368,8 @@ export class BorderService {
         if (held !== undefined) return reply({ k: 'attestation', doc: held.bytes })
         if (!/^[0-9]+(\.[0-9]+)?$/.test(req.tolerance)) throw this.refuse('border-frame', 'malformed', 'bad tolerance')
         const disputed = await this.ctx.store.getDispute('usage', border, pad(start))
-        if (disputed !== undefined && disputed.status === 'open') {
+        // Still disputed unless the neighbour revised its figures since the dispute was recorded.
+        if (disputed !== undefined && disputed.status === 'open' && revisionOf(theirs) <= recordedRevision(disputed.detail)) {
           const own = await this.ctx.store.getReport(border, start, me)
           if (own !== undefined) return reply({ k: 'dispute', report: own.bytes })
         }
@@ -311,7 +387,7 @@ export class BorderService {
         }
         const half = sign(this.ctx.identity, 'usage-attestation', this.attestationBody(mine.doc, theirs, tolerance, r))
         if (!half.ok) throw new Error(`cannot sign attestation: ${half.error.message}`)
-        await this.ctx.store.putReport({ border, intervalStart: start, reporter: peer, id: docId(theirs), bytes: req.doc })
+        await this.ctx.store.replaceReport({ border, intervalStart: start, reporter: peer, id: docId(theirs), bytes: req.doc, revision: revisionOf(theirs) })
         return reply({ k: 'cosign', report: mine.bytes, doc: encodeDocument(half.value) })
       }
     }
@@ -430,4 +506,10 @@ export class BorderService {
       return false
     }
   }
+}
+
+/** The neighbour's report revision a usage dispute was recorded with (0 for disputes recorded before revisions). */
+function recordedRevision (detail: unknown): number {
+  const r = (detail as { revisions?: { theirs?: unknown } } | null)?.revisions?.theirs
+  return typeof r === 'number' ? r : 0
 }

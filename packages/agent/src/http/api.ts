@@ -1,7 +1,8 @@
 /**
  * The agent's HTTP API: read-only JSON views for operators and tests, `/health`, Prometheus
- * `/metrics`, counter pushes on `POST /v1/usage`, and `POST /v1/tariff` (loopback callers only) for
- * `splitedge tariff publish`. Bodies are size-limited and parsed strictly; errors are JSON with a
+ * `/metrics`, counter pushes on `POST /v1/usage`, and, for loopback callers only, `POST /v1/tariff`
+ * (`splitedge tariff publish`) and `POST /v1/disputes/revise` (`splitedge disputes revise`: resolve
+ * a usage dispute by revising our figures, see border/service.ts `revise`). Bodies are size-limited and parsed strictly; errors are JSON with a
  * message that names the field.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -15,12 +16,14 @@ import { brokerageView, isModelError, type Statement } from '@splitedge/model'
 import type { Agent } from '../agent.js'
 import { UsageError } from '../usage/source.js'
 import { ConfigError } from '../config/load.js'
+import type { ReviseInput, ReviseRefusal } from '../border/revise.js'
 
 export interface HttpApi { url: string, close: () => Promise<void> }
 
 const MAX_BODY = 4 * 1024 * 1024
 
-class HttpError extends Error {
+/** An HTTP answer other than 200, with the message the JSON error carries. */
+export class HttpError extends Error {
   constructor (readonly status: number, message: string) { super(message) }
 }
 
@@ -42,6 +45,41 @@ const json = (res: ServerResponse, status: number, body: unknown): void => {
 }
 
 const isLoopback = (addr: string | undefined): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
+
+/** Operator actions that change what the agent signs are taken from this host only: 403 otherwise. */
+export function requireLoopback (remoteAddress: string | undefined, what: string): void {
+  if (!isLoopback(remoteAddress)) throw new HttpError(403, `${what} is only accepted from loopback`)
+}
+
+/** HTTP status of each refusal of a revision. */
+const REVISE_STATUS: Record<ReviseRefusal, number> = {
+  'unknown-neighbour': 400, 'bad-figures': 400, 'not-disputed': 409, settled: 409, 'no-reports': 409, conflict: 409
+}
+
+/** `POST /v1/disputes/revise` body: { neighbour, intervalStart, accept: true } or { neighbour, intervalStart, lines }. */
+async function revise (agent: Agent, text: string): Promise<unknown> {
+  let body: unknown
+  try { body = JSON.parse(text) } catch { throw new HttpError(400, 'body is not JSON') }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'body must be an object { neighbour, intervalStart, accept | lines }')
+  const b = body as { neighbour?: unknown, intervalStart?: unknown, accept?: unknown, lines?: unknown }
+  if (typeof b.neighbour !== 'string') throw new UsageError('neighbour', 'must be a neighbour\'s name or PeerId')
+  const peer = agent.usage.resolvePeer(b.neighbour, 'neighbour')
+  const { intervalMs } = agent.ctx.config
+  if (typeof b.intervalStart !== 'number' || !Number.isSafeInteger(b.intervalStart) || b.intervalStart < 0 || b.intervalStart % intervalMs !== 0) {
+    throw new UsageError('intervalStart', `must be an interval start (a multiple of ${intervalMs} ms)`)
+  }
+  if ((b.accept !== undefined) === (b.lines !== undefined)) throw new UsageError('accept', 'give either accept: true (adopt the neighbour\'s figures) or lines (corrected figures), not both')
+  let input: ReviseInput
+  if (b.accept !== undefined) {
+    if (b.accept !== true) throw new UsageError('accept', 'must be true')
+    input = { accept: true }
+  } else {
+    input = { lines: agent.usage.corrected(peer, b.lines, 'lines').lines }
+  }
+  const out = await agent.border.revise(peer, b.intervalStart, input)
+  if (!out.ok) throw new HttpError(REVISE_STATUS[out.code], out.message)
+  return { neighbour: agent.border.nameOf(peer), intervalStart: b.intervalStart, report: out.report, revision: out.revision, lines: out.lines, metrics: out.metrics }
+}
 
 export async function startHttpApi (agent: Agent, opts: { host: string, port: number }): Promise<HttpApi> {
   const views = new Views(agent)
@@ -95,7 +133,7 @@ async function route (agent: Agent, views: Views, req: IncomingMessage, res: Ser
       return json(res, 200, await agent.usage.push(items as never))
     }
     case 'POST /v1/tariff': {
-      if (!isLoopback(req.socket.remoteAddress)) throw new HttpError(403, 'tariff publishing is only accepted from loopback')
+      requireLoopback(req.socket.remoteAddress, 'tariff publishing')
       const text = await readBody(req)
       const dir = await mkdtemp(join(tmpdir(), 'splitedge-tariff-'))
       try {
@@ -105,6 +143,10 @@ async function route (agent: Agent, views: Views, req: IncomingMessage, res: Ser
       } finally {
         await rm(dir, { recursive: true, force: true })
       }
+    }
+    case 'POST /v1/disputes/revise': {
+      requireLoopback(req.socket.remoteAddress, 'revising usage')
+      return json(res, 200, await revise(agent, await readBody(req)))
     }
     default:
       throw new HttpError(404, `no route ${method} ${url.pathname}`)

@@ -3,6 +3,9 @@
  * the synthetic generator. Pushed counters are summed exactly per (neighbour, interval, class,
  * direction) and stored durably before the push is acknowledged; once our report for an interval
  * is signed, later pushes for it are refused (the figure is already committed to the neighbour).
+ * The one way to change an interval's figures after that is a revision that resolves a usage
+ * dispute: `corrected` checks the operator's absolute figures and gives the counters that replace
+ * the interval's, written in the revision's batch (see border/service.ts `revise`).
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -45,12 +48,20 @@ export class UsageError extends Error {
   }
 }
 
-interface Counters {
+export interface Counters {
   lines: Record<string, { class: string, from: string, to: string, volume: string, messages?: number }>
   metrics: Record<string, MetricInput>
 }
 
-const counterKey = (peer: string, start: number): string => `usage:${peer}:${String(start).padStart(16, '0')}`
+/** One corrected figure of a revision: absolute, for the whole interval. */
+export interface CorrectedLine {
+  class: string
+  direction: 'in' | 'out'
+  volume: string
+  messages?: number
+}
+
+export const counterKey = (peer: string, start: number): string => `usage:${peer}:${String(start).padStart(16, '0')}`
 
 export class UsageSource {
   constructor (private readonly ctx: AgentContext, private readonly classesFor: (peer: string, start: number) => Promise<Array<{ class: string, sla: Array<{ subject: string, metric: string }> }>>) {}
@@ -60,7 +71,8 @@ export class UsageSource {
     if (u.source === 'file') await this.importFile(u.path)
   }
 
-  private resolvePeer (nameOrId: string, field: string): string {
+  /** A configured neighbour's PeerId from its name or PeerId; UsageError naming `field` otherwise. */
+  resolvePeer (nameOrId: string, field: string): string {
     if (this.ctx.neighbours.has(nameOrId)) return nameOrId
     for (const n of this.ctx.neighbours.values()) if (n.name === nameOrId) return n.peerId
     throw new UsageError(field, `"${nameOrId}" is not a configured neighbour`)
@@ -128,6 +140,30 @@ export class UsageSource {
     return { accepted: items.length }
   }
 
+  /**
+   * Check a revision's absolute figures for the border with `peer` (each class and direction at most
+   * once) and turn them into report lines and the counters that replace the interval's.
+   */
+  corrected (peer: string, lines: unknown, field = 'lines'): { lines: UsageLineInput[], counters: Counters } {
+    const me = this.ctx.identity.peerId
+    if (!Array.isArray(lines)) throw new UsageError(field, 'must be an array of { class, direction, volume, messages? }')
+    const counters: Counters = { lines: {}, metrics: {} }
+    for (const [i, raw] of (lines as unknown[]).entries()) {
+      const f = `${field}[${i}]`
+      if (raw === null || typeof raw !== 'object') throw new UsageError(f, 'must be an object')
+      const item = raw as Partial<CorrectedLine>
+      if (typeof item.class !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(item.class)) throw new UsageError(`${f}.class`, 'must be a class id like "be"')
+      if (item.direction !== 'in' && item.direction !== 'out') throw new UsageError(`${f}.direction`, 'must be "in" or "out"')
+      if (typeof item.volume !== 'string' || !isDecimalText(item.volume) || item.volume.startsWith('-')) throw new UsageError(`${f}.volume`, `must be a non-negative decimal string, got ${JSON.stringify(item.volume)}`)
+      if (item.messages !== undefined && (!Number.isSafeInteger(item.messages) || item.messages < 0)) throw new UsageError(`${f}.messages`, 'must be a non-negative integer')
+      const [from, to] = item.direction === 'out' ? [me, peer] : [peer, me]
+      const lk = `${item.class}|${from}|${to}`
+      if (counters.lines[lk] !== undefined) throw new UsageError(f, `${item.class} ${item.direction} is given twice (figures are absolute: give each class and direction once)`)
+      counters.lines[lk] = { class: item.class, from, to, volume: format(dec(item.volume)), ...(item.messages !== undefined ? { messages: item.messages } : {}) }
+    }
+    return { lines: toLines(counters), counters }
+  }
+
   /** Import a CSV (header: neighbour,time,class,direction,volume[,messages]) or JSONL file once. */
   async importFile (path: string): Promise<number> {
     const text = await readFile(path, 'utf8')
@@ -182,11 +218,12 @@ export class UsageSource {
       return { lines, metrics }
     }
     const counters = (await this.ctx.store.getMeta(counterKey(peer, start)) as Counters | undefined) ?? { lines: {}, metrics: {} }
-    return {
-      lines: Object.values(counters.lines).map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: String(l.messages) } : {}) })),
-      metrics: Object.values(counters.metrics)
-    }
+    return { lines: toLines(counters), metrics: Object.values(counters.metrics) }
   }
+}
+
+function toLines (counters: Counters): UsageLineInput[] {
+  return Object.values(counters.lines).map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: String(l.messages) } : {}) }))
 }
 
 /**
