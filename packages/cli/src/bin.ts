@@ -14,6 +14,7 @@ import { register as registerViews } from './commands/views.js'
 import { register as registerTopology } from './commands/topology.js'
 import { register as registerClearer } from './commands/clearer.js'
 import { register as registerDemo } from './commands/demo.js'
+import { register as registerDisputes } from './commands/disputes.js'
 import { EXIT_USAGE } from './exit.js'
 
 const program = new Command('splitedge')
@@ -30,6 +31,7 @@ registerViews(program)
 registerTopology(program)
 registerClearer(program)
 registerDemo(program)
+registerDisputes(program)
 
 try {
   await program.parseAsync(process.argv)
