@@ -112,16 +112,6 @@ export async function buildImages (image = 'splitedge/agent:dev'): Promise<Build
   return await p
 }
 
-/** Does this build of the CLI have `splitedge clearer` (the clearing agent)? */
-export async function hasClearerCommand (): Promise<boolean> {
-  try {
-    await execFileP(process.execPath, [join(REPO, 'packages/cli/dist/src/bin.js'), 'clearer', '--help'], { timeout: 30_000 })
-    return true
-  } catch {
-    return false
-  }
-}
-
 export type Reach = 'connected' | 'no-name' | 'unreachable'
 
 export interface UpOptions {
@@ -334,6 +324,18 @@ export class TopologyRun {
     })
     const text = await res.text()
     return { status: res.status, body: text === '' ? undefined : safeJson(text) }
+  }
+
+  /**
+   * Publish a new tariff file (YAML text) on an agent through its `POST /v1/tariff`, which takes
+   * requests from loopback only: so from inside the agent's container.
+   */
+  async publishTariff (agent: string, yaml: string): Promise<{ status: number, body: unknown }> {
+    const script = 'const r = await fetch(`http://127.0.0.1:${process.env.SPLITEDGE_HTTP_PORT ?? 8080}/v1/tariff`, { method: "POST", body: process.argv[1] }); ' +
+      'process.stdout.write(JSON.stringify({ status: r.status, text: await r.text() }))'
+    const { stdout } = await docker(['exec', this.container(agent), 'node', '--input-type=module', '-e', script, yaml], 30_000)
+    const out = JSON.parse(stdout) as { status: number, text: string }
+    return { status: out.status, body: out.text === '' ? undefined : safeJson(out.text) }
   }
 
   /** POST /v1/usage on an agent (counter pushes; body as the agent's HTTP API defines it). */

@@ -12,12 +12,16 @@
  *      agent is refused by every splitedge protocol;
  *   5. over the whole run: both sides of every border hold the same attestations and statements,
  *      all recompute exactly, money is conserved, no disputes, ledgers check.
- * The clearer is left out (see `before`); settlement is bilateral and does not involve it.
+ * The clearer runs too (`splitedge clearer`, on its own link to each edge it serves): it follows
+ * the served edges' tariffs, quotes exactly what the model computes from them plus its margin, and
+ * lists itself in the directory. Bilateral settlement does not involve it.
  * Skipped without an engine (a failure under CI=true).
  */
 import assert from 'node:assert/strict'
-import { dec, isZero } from '@splitedge/model'
-import { buildImages, hasClearerCommand, requireDocker, sleep, TopologyRun } from './harness.js'
+import { add, dec, format, isZero, mul, roundHalfEven, ZERO } from '@splitedge/model'
+import type { PricingTariff } from '@splitedge/model'
+import { parse as parseYaml, stringify as toYaml } from 'yaml'
+import { buildImages, requireDocker, sleep, TopologyRun } from './harness.js'
 import { recheckStatement, surplusByPeriod, type AgentViews, type AttestationView, type StatementView, type TariffView } from './settlement-check.js'
 import { UsageDriver } from './usage-driver.js'
 
@@ -46,10 +50,7 @@ describe('docker: internet6 with the real agent (settlement, cuts, kills, non-ne
     const t0 = performance.now()
     const times = await buildImages()
     const t1 = performance.now()
-    // The clearer takes no part in bilateral settlement. `splitedge clearer` reads its own config
-    // (packages/clearing), which the topology composer does not write yet, so it is left out.
-    const clearer = await hasClearerCommand()
-    run = await TopologyRun.up('internet6', { omit: ['clearer'] })
+    run = await TopologyRun.up('internet6')
     await run.waitHealthy(90_000)
     await run.waitConnected(60_000)
     const r = run
@@ -58,7 +59,7 @@ describe('docker: internet6 with the real agent (settlement, cuts, kills, non-ne
     driver.start()
     firstPush = await driver.pushedThrough(Date.now() + INTERVAL)
     timings.push(`images ${times.cached ? 'built earlier in this run' : `${((times.baseMs + times.agentMs) / 1000).toFixed(1)} s`}, ` +
-      `up+healthy+connected ${((performance.now() - t1) / 1000).toFixed(1)} s (${r.agents.length} agents, ${borders.length} borders; clearer left out (${clearer ? '`splitedge clearer` exists, its config is not composed yet' : 'no `splitedge clearer`'}); before ${((performance.now() - t0) / 1000).toFixed(1)} s)`)
+      `up+healthy+connected ${((performance.now() - t1) / 1000).toFixed(1)} s (${r.agents.length} containers, ${borders.length} borders, clearer serving ${r.agent('clearer').serves.join(', ')}; before ${((performance.now() - t0) / 1000).toFixed(1)} s)`)
   })
 
   after(async function () {
@@ -89,7 +90,9 @@ describe('docker: internet6 with the real agent (settlement, cuts, kills, non-ne
     return { name, peerId: peerIdOf(name), attestations, tariffs, statements }
   }
 
-  const allViews = async (): Promise<AgentViews[]> => await Promise.all(up().agents.map(async a => await views(a.name)))
+  /** The agents that settle borders (the clearer settles with its operators, not on borders). */
+  const settling = (): Array<{ name: string }> => up().agents.filter(a => a.role !== 'clearer')
+  const allViews = async (): Promise<AgentViews[]> => await Promise.all(settling().map(async a => await views(a.name)))
 
   /** Has every border (both sides) a statement for every period from `from` to `through`? */
   async function settled (from: number, through: number, only?: (b: { a: string, b: string }) => boolean): Promise<boolean> {
@@ -177,6 +180,110 @@ describe('docker: internet6 with the real agent (settlement, cuts, kills, non-ne
     const withMoney = vs.flatMap(v => v.statements).filter(s => s.period.start >= p1 && s.period.start <= p2 && !isZero(dec(s.amount)))
     assert.ok(withMoney.length > 0, 'some statement moves money')
     timings.push(`two periods settled ${(ms / 1000).toFixed(1)} s after the first push; ${statements} statements over ${periods} periods recomputed, ${att} attested intervals checked`)
+  })
+
+  it('runs the clearer: it follows the served edges\' tariffs, quotes them plus its margin, and is in the directory', async function () {
+    this.timeout(60_000)
+    const r = up()
+    const clearer = r.agent('clearer')
+    const config = clearer.clearer
+    assert.ok(config !== undefined, 'the composer wrote a clearer config')
+    const [ea, eb] = clearer.serves
+    assert.ok(ea !== undefined && eb !== undefined, 'it serves two edges')
+    const health = await r.view<{ ok: boolean, peerId: string, operators: number, connected: number }>('clearer', '/health')
+    assert.deepEqual([health.ok, health.peerId, health.operators, health.connected], [true, clearer.peerId, 2, 2])
+
+    // Its tariff book: each served edge's current version (as the edge itself holds it), nobody else's.
+    interface ClearerTariff { operator: string, peerId: string, inForce: { id: string, seq: number, pricing: PricingTariff } | null }
+    const own = async (edge: string): Promise<TariffView | undefined> =>
+      (await r.view<TariffView[]>(edge, '/v1/tariffs')).filter(t => t.peerId === peerIdOf(edge)).sort((x, y) => y.seq - x.seq)[0]
+    let book: ClearerTariff[] = []
+    const ms = await waitFor('the clearer to hold the served edges\' current tariffs', 30_000, async () => {
+      book = await r.view<ClearerTariff[]>('clearer', '/v1/tariffs')
+      for (const e of [ea, eb]) {
+        const mine = await own(e)
+        if (mine === undefined || book.find(t => t.peerId === peerIdOf(e))?.inForce?.id !== mine.id) return false
+      }
+      return true
+    })
+    assert.deepEqual(book.map(t => t.operator).sort(), [ea, eb].sort())
+    for (const other of r.agents.filter(a => a.name !== ea && a.name !== eb)) {
+      assert.ok(!book.some(t => t.peerId === other.peerId || t.operator === other.name), `no tariff of ${other.name}`)
+    }
+    const pricingOf = (e: string): PricingTariff => {
+      const p = book.find(t => t.peerId === peerIdOf(e))?.inForce?.pricing
+      assert.ok(p !== undefined, `tariff of ${e}`)
+      return p
+    }
+
+    // A quote from ea (sender) to eb (receiver), sender pays: each end's local charge at its own
+    // tariff, V * w(status:customer, role) * p(class), rounded once; then the margin on their sum.
+    const volume = '123456789'
+    const quote = await r.postJson('clearer', '/v1/quotes', {
+      ends: [{ operator: peerIdOf(ea), role: 'sender' }, { operator: peerIdOf(eb), role: 'receiver' }],
+      class: 'be', volume, apportion: { kind: 'sender-pays' }
+    })
+    assert.equal(quote.status, 200, JSON.stringify(quote.body))
+    const q = quote.body as { total: string, quote: { margin: string, currency: string, tariffs: string[], charges: Array<{ operator: string, amount: string, payer: string }> } }
+    const charge = (e: string, role: 'send' | 'receive'): ReturnType<typeof dec> => {
+      const p = pricingOf(e)
+      const w = p.weights['status:customer'] ?? p.weights['*']
+      const price = p.classes['be']?.price
+      assert.ok(w !== undefined && price !== undefined, `${e} prices be for its customers`)
+      return roundHalfEven(mul(mul(dec(volume), dec(w[role])), dec(price)), p.decimals)
+    }
+    const decimals = pricingOf(ea).decimals
+    const sum = add(charge(ea, 'send'), charge(eb, 'receive'))
+    const margin = roundHalfEven(add(mul(mul(sum, dec(config.margin.percent)), dec('0.01')), dec(config.margin.fixed)), decimals)
+    assert.ok(!isZero(sum) && !isZero(margin), 'the quote moves money and the clearer takes a margin')
+    assert.equal(q.quote.margin, format(margin))
+    assert.equal(q.total, format(add(sum, margin)), `total of ${format(sum)} in local charges plus the margin ${format(margin)}`)
+    assert.equal(q.quote.currency, pricingOf(ea).currency)
+    assert.deepEqual(q.quote.tariffs.slice().sort(), [ea, eb].map(e => book.find(t => t.peerId === peerIdOf(e))?.inForce?.id).sort())
+    assert.ok(q.quote.charges.every(c => c.payer === peerIdOf(ea)), 'sender pays all')
+    assert.equal(format(q.quote.charges.reduce((acc, c) => add(acc, dec(c.amount)), ZERO)), format(sum))
+    // The clearer follows a tariff change: eb publishes a new version (its customers' be price up),
+    // and the next quote prices eb's charge at it.
+    const file = r.composed.files.find(f => f.path === `${eb}/tariff.yaml`)
+    assert.ok(file !== undefined)
+    const changed = parseYaml(String(file.content)) as { classes: Record<string, { price: string }> }
+    const be = changed.classes['be']
+    assert.ok(be !== undefined)
+    be.price = format(mul(dec(be.price), dec('3')))
+    const published = await r.publishTariff(eb, toYaml(changed))
+    assert.equal(published.status, 200, JSON.stringify(published.body))
+    const followMs = await waitFor(`the clearer to follow ${eb}'s new tariff`, 30_000, async () => {
+      const mine = await own(eb)
+      book = await r.view<ClearerTariff[]>('clearer', '/v1/tariffs')
+      return mine !== undefined && mine.pricing.classes['be']?.price === be.price && book.find(t => t.peerId === peerIdOf(eb))?.inForce?.id === mine.id
+    })
+    const again = await r.postJson('clearer', '/v1/quotes', {
+      ends: [{ operator: peerIdOf(ea), role: 'sender' }, { operator: peerIdOf(eb), role: 'receiver' }],
+      class: 'be', volume, apportion: { kind: 'sender-pays' }
+    })
+    assert.equal(again.status, 200, JSON.stringify(again.body))
+    const q2 = again.body as typeof q
+    const sum2 = add(charge(ea, 'send'), charge(eb, 'receive'))
+    const margin2 = roundHalfEven(add(mul(mul(sum2, dec(config.margin.percent)), dec('0.01')), dec(config.margin.fixed)), decimals)
+    assert.notEqual(format(sum2), format(sum), 'the new price changes eb\'s charge')
+    assert.equal(q2.total, format(add(sum2, margin2)))
+    assert.ok(q2.quote.tariffs.includes((await own(eb))?.id ?? '?'), 'the quote names eb\'s new version')
+
+    // An operator it does not serve is refused.
+    const refused = await r.postJson('clearer', '/v1/quotes', {
+      ends: [{ operator: peerIdOf(ea), role: 'sender' }, { operator: peerIdOf('peer-1'), role: 'receiver' }],
+      class: 'be', volume, apportion: { kind: 'sender-pays' }
+    })
+    assert.equal(refused.status, 422)
+    assert.equal((refused.body as { code: string }).code, 'not-served')
+
+    // The directory: clearers serving both edges include this one.
+    const dir = await r.view<Array<{ clearer: string, operators: string[] }>>('clearer', `/v1/directory?operators=${peerIdOf(ea)},${peerIdOf(eb)}`)
+    const me = dir.find(d => d.clearer === clearer.peerId)
+    assert.ok(me !== undefined, `directory: ${JSON.stringify(dir)}`)
+    assert.deepEqual(me.operators.slice().sort(), [peerIdOf(ea), peerIdOf(eb)].sort())
+    assert.deepEqual(await r.view<unknown[]>('clearer', `/v1/directory?operators=${peerIdOf(ea)},${peerIdOf('peer-1')}`), [], 'nobody clears for edge-a and peer-1 together')
+    timings.push(`clearer: held ${ea}'s and ${eb}'s tariffs ${(ms / 1000).toFixed(1)} s into the test and ${eb}'s new version ${(followMs / 1000).toFixed(1)} s after it was published; quotes ${q.total} then ${q2.total} ${q.quote.currency} (margins ${q.quote.margin}, ${q2.quote.margin}) for ${volume} octets`)
   })
 
   it('completes the attestations of a cut border after the heal, and both periods still settle', async function () {
@@ -283,11 +390,12 @@ describe('docker: internet6 with the real agent (settlement, cuts, kills, non-ne
     const vs = await allViews()
     const { statements, periods } = await checkSettlement(vs, p => p <= through)
     const checked = checkAttestations(vs, s => s >= firstPush && s < through + PERIOD)
-    for (const a of r.agents) {
+    for (const a of settling()) {
       assert.deepEqual(await r.view<unknown[]>(a.name, '/v1/disputes'), [], `${a.name} has no dispute`)
       assert.equal((await r.view<LedgerView>(a.name, '/v1/ledger')).check.ok, true, `${a.name}'s ledger checks`)
     }
     assert.deepEqual(drv().failures, [], 'every usage push was accepted')
+    assert.equal((await r.view<LedgerView>('clearer', '/v1/ledger')).check.ok, true, 'the clearer\'s ledger checks')
     timings.push(`whole run: ${statements} statements over ${periods} periods recomputed exactly and conserved; ${checked} attested intervals match the pushes`)
   })
 })

@@ -5,8 +5,9 @@
  *   node test/dist/docker/topology-cli.js down internet6
  *
  * `up` builds the images (unless --no-build), starts one container per operator with one
- * network per border, waits until every agent is healthy and connected to its neighbours, and
- * prints each agent's HTTP API on 127.0.0.1. The topology keeps running until `down`.
+ * network per border (a clearer runs `splitedge clearer` on its links to the operators it serves),
+ * waits until every agent is healthy and connected to its neighbours (a clearer: to its
+ * operators), and prints each one's HTTP API on 127.0.0.1. The topology keeps running until `down`.
  */
 import { buildImages, dockerAvailable, TopologyRun } from './harness.js'
 
@@ -42,7 +43,8 @@ async function main (argv: string[]): Promise<number> {
   await run.removeFiles()
   console.log(`topology ${run.composed.project} is up (containers ${run.prefix}-NAME); stop it with: node test/dist/docker/topology-cli.js down ${run.composed.project}`)
   for (const a of run.agents) {
-    console.log(`  ${a.name.padEnd(12)} ${a.role.padEnd(9)} ${await run.httpBase(a.name)}  ${a.peerId}  neighbours: ${a.config.neighbours.map(n => n.name).join(', ')}`)
+    const links = a.clearer !== undefined ? `serves: ${a.serves.join(', ')}` : `neighbours: ${a.config.neighbours.map(n => n.name).join(', ')}`
+    console.log(`  ${a.name.padEnd(12)} ${a.role.padEnd(9)} ${await run.httpBase(a.name)}  ${a.peerId}  ${links}`)
   }
   return 0
 }
