@@ -196,9 +196,15 @@ export class Agent {
       if (outcome === 'retry') outcome = await this.settle.settle(peer, p)
       if (outcome === 'settled' || outcome === 'declined' || outcome === 'disputed') { this.advance(peer, start, len); continue }
       if (outcome === 'nothing') {
-        // Every interval was skipped or disputed: nothing to co-sign for this period.
+        // Every interval was skipped or disputed: nothing to co-sign for this period. While a usage
+        // dispute in it is open, a revision may still attest an interval, so the cursor stays here
+        // (later periods are still visited) and the period is tried again on the next tick.
         const ready = await this.settle.ready(peer, p)
-        if (ready.ok) { this.advance(peer, start, len); continue }
+        if (ready.ok) {
+          const open = (await ctx.store.listDisputes(border, 'open')).some(d => d.kind === 'usage' && Number(d.key) >= p.start && Number(d.key) < p.end)
+          if (!open) this.advance(peer, start, len)
+          continue
+        }
       }
       break
     }
