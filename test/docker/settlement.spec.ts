@@ -278,10 +278,13 @@ describe('docker: internet6 with the real agent (settlement, cuts, kills, non-ne
     assert.equal((refused.body as { code: string }).code, 'not-served')
 
     // The directory: clearers serving both edges include this one.
-    const dir = await r.view<Array<{ clearer: string, operators: string[] }>>('clearer', `/v1/directory?operators=${peerIdOf(ea)},${peerIdOf(eb)}`)
+    const dir = await r.view<Array<{ clearer: string, operators: string[], url: string | null }>>('clearer', `/v1/directory?operators=${peerIdOf(ea)},${peerIdOf(eb)}`)
     const me = dir.find(d => d.clearer === clearer.peerId)
     assert.ok(me !== undefined, `directory: ${JSON.stringify(dir)}`)
     assert.deepEqual(me.operators.slice().sort(), [peerIdOf(ea), peerIdOf(eb)].sort())
+    assert.equal(me.url, config.http.publicUrl, 'announced where the operators it serves reach it')
+    assert.equal(await r.probe(ea, 'clearer', 8080), 'connected', `${ea} reaches the announced API`)
+    assert.equal(await r.probe('peer-1', 'clearer', 8080), 'no-name', 'an operator it does not serve has no link to it')
     assert.deepEqual(await r.view<unknown[]>('clearer', `/v1/directory?operators=${peerIdOf(ea)},${peerIdOf('peer-1')}`), [], 'nobody clears for edge-a and peer-1 together')
     timings.push(`clearer: held ${ea}'s and ${eb}'s tariffs ${(ms / 1000).toFixed(1)} s into the test and ${eb}'s new version ${(followMs / 1000).toFixed(1)} s after it was published; quotes ${q.total} then ${q2.total} ${q.quote.currency} (margins ${q.quote.margin}, ${q2.quote.margin}) for ${volume} octets`)
   })

@@ -149,7 +149,7 @@ describe('topology compose', function () {
         assert.equal(config.name, a.name)
         assert.equal(config.keyPath, `${topo.AGENT_CONTRACT.configDir}/${a.name}.key`)
         assert.equal(config.dataDir, topo.AGENT_CONTRACT.dataDir)
-        assert.deepEqual(config.http, { host: '0.0.0.0', port: topo.AGENT_CONTRACT.httpPort })
+        assert.deepEqual(config.http, { host: '0.0.0.0', port: topo.AGENT_CONTRACT.httpPort, publicUrl: `http://${a.name}:${topo.AGENT_CONTRACT.httpPort}` })
         assert.deepEqual(config.listen, [`/ip4/0.0.0.0/tcp/${topo.AGENT_CONTRACT.p2pPort}`])
         // Each served operator by its PeerId, dialled by name on the link the two share; each lists
         // this clearer among its clearers.

@@ -43,7 +43,7 @@ export interface ClearerConfigDoc {
   key: string
   dataDir: string
   listen: string[]
-  http: { host: string, port: number }
+  http: { host: string, port: number, publicUrl: string }
   /** The operators it clears for, each at its address on the link network it shares with the clearer. */
   operators: Array<{ name: string, peerId: string, addrs: string[] }>
   margin: { percent: string, fixed: string }
@@ -199,7 +199,8 @@ function clearerConfig (t: Topology, name: string, serves: string[], peerIdOf: (
     key: `${C.configDir}/${f.key}`,
     dataDir: C.dataDir,
     listen: [`/ip4/0.0.0.0/tcp/${C.p2pPort}`],
-    http: { host: '0.0.0.0', port: C.httpPort },
+    // Announced in the directory: where the operators it serves reach it (by name, on their link).
+    http: { host: '0.0.0.0', port: C.httpPort, publicUrl: `http://${name}:${C.httpPort}` },
     operators: serves.map(s => ({ name: s, peerId: peerIdOf(s), addrs: [addrOf(s)] })),
     margin: { ...margin },
     ...(t.interval !== undefined && t.settlement !== undefined ? { periodMs: t.interval.lengthMs * t.settlement.periodIntervals } : {})
