@@ -236,22 +236,27 @@ export async function runDemo (opts: Options): Promise<void> {
         for (const a of await getJson<AttestationView[]>(`${r.url}/v1/attestations`)) attested.add(a.id)
         disputes += (await getJson<unknown[]>(`${r.url}/v1/disputes`)).length
       }
-      const done = DEMO_BORDERS.map(b => {
-        const mine = (stmts.get(b.a) ?? []).filter(s => s.neighbour === b.b && full(s))
+      // Periods co-signed on both sides of a border, complete (every interval attested).
+      const completeOn = (b: Border): Set<number> => {
         const theirs = new Set((stmts.get(b.b) ?? []).filter(s => s.neighbour === b.a).map(s => s.id))
-        return mine.filter(s => theirs.has(s.id)).length
-      })
+        return new Set((stmts.get(b.a) ?? []).filter(s => s.neighbour === b.b && full(s) && theirs.has(s.id)).map(s => s.period.start))
+      }
+      const perBorder = DEMO_BORDERS.map(completeOn)
+      const done = perBorder.map(p => p.size)
+      // The report restates periods that every border settled completely.
+      const everywhere = [...(perBorder[0] ?? [])].filter(start => perBorder.every(p => p.has(start))).length
       const settled = new Set([...stmts.values()].flat().map(s => s.id)).size
-      if (Date.now() - lastLine >= 2000 || done.every(d => d >= periods)) {
-        out(`[${String(Math.round((Date.now() - started) / 1000)).padStart(4)}s] attestations ${attested.size} · co-signed statements ${settled} · complete periods per border ${done.join('/')} (target ${periods}) · disputes ${disputes}`)
+      if (Date.now() - lastLine >= 2000 || everywhere >= periods) {
+        out(`[${String(Math.round((Date.now() - started) / 1000)).padStart(4)}s] attestations ${attested.size} · co-signed statements ${settled} · complete periods per border ${done.join('/')}, on every border ${everywhere} (target ${periods}) · disputes ${disputes}`)
         lastLine = Date.now()
       }
-      if (done.every(d => d >= periods)) break
+      if (everywhere >= periods) break
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s with complete periods per border ${done.join('/')}; logs are in ${dir}`)
       await sleep(500)
     }
 
     const report = await buildReport(running, periodIntervals, periods, intervalMs)
+    if (report.periods.length < periods) throw new Error(`only ${report.periods.length} of ${periods} periods are complete on every border; logs are in ${dir}`)
     await printSummary(running, report)
 
     // Clearing: edge-a's customer calls edge-b's customer and pays for both ends.
