@@ -186,6 +186,8 @@ export class Agent {
     const len = ctx.config.intervalMs * ctx.config.periodIntervals
     const border = borderOf(ctx.identity.peerId, peer)
     let start = this.settleCursor.get(peer) ?? periodOf(await this.border.since(peer), ctx.config.intervalMs, ctx.config.periodIntervals).start
+    // The cursor is the oldest period not yet done; it only moves past a period that is done.
+    this.settleCursor.set(peer, start)
     for (let n = 0; n < 64 && start + len + ctx.config.graceMs <= now; n++, start += len) {
       const p: Period = { start, end: start + len }
       if ((await ctx.store.getStatement(border, start)) !== undefined) { this.advance(peer, start, len); continue }
@@ -211,8 +213,7 @@ export class Agent {
   }
 
   private advance (peer: string, start: number, len: number): void {
-    const cur = this.settleCursor.get(peer)
-    if (cur === undefined || cur === start) this.settleCursor.set(peer, start + len)
+    if (this.settleCursor.get(peer) === start) this.settleCursor.set(peer, start + len)
   }
 
   /** Per-protocol message and byte counters of the libp2p node. */

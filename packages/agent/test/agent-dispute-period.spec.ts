@@ -40,8 +40,9 @@ describe('agent: a fully disputed period settles after a revision', function () 
     const border = borderOf(a, b)
     const since = Math.max(await A.agent.border.since(b), await B.agent.border.since(a))
     const period = Math.ceil((Math.max(Date.now() + 1, since)) / LEN) * LEN
-    await sleep(Math.max(0, period - 1500 - Date.now()))
     for (const start of [period, period + INTERVAL]) {
+      // Counters are accepted up to the clock-skew allowance (2 s here) ahead of their interval.
+      await sleep(Math.max(0, start - 1000 - Date.now()))
       const r1 = await post(A.agent.url!, '/v1/usage', [{ neighbour: 'n1', intervalStart: start, class: 'be', direction: 'out', volume: '1000' }])
       const r2 = await post(B.agent.url!, '/v1/usage', [{ neighbour: a, intervalStart: start, class: 'be', direction: 'in', volume: '800' }])
       assert.equal(r1.status, 200, JSON.stringify(r1.body))
