@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { decodeDocument, type Identity } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
-import { configFor, makeIdentities, pricing, sleep, startAgent, waitFor, type Running } from './agent-fixtures.js'
+import { configFor, makeIdentities, pricing, sleep, startAgent, waitFor, type Running, postJson } from './agent-fixtures.js'
 
 const PORTS = [48610, 48611]
 const INTERVAL = 800
@@ -14,10 +14,7 @@ const LEN = INTERVAL * INTERVALS
 const opts = { intervalMs: INTERVAL, periodIntervals: INTERVALS, tolerance: '0.01', usage: { source: 'http' }, http: { host: '127.0.0.1', port: 0 } }
 const key = (start: number): string => String(start).padStart(16, '0')
 
-async function post (url: string, path: string, body: unknown): Promise<{ status: number, body: Record<string, unknown> }> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-  return { status: res.status, body: await res.json() as Record<string, unknown> }
-}
+const post = postJson
 
 describe('agent: a fully disputed period settles after a revision', function () {
   this.timeout(60_000)

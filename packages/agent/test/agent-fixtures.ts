@@ -105,3 +105,9 @@ export async function ask (node: NetNode, peer: string, protocol: string, bytes:
 }
 
 export const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
+
+/** POST a JSON body to an agent's HTTP API; the status and the parsed JSON answer. */
+export async function postJson (url: string, path: string, body: unknown): Promise<{ status: number, body: Record<string, unknown> }> {
+  const res = await fetch(`${url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  return { status: res.status, body: await res.json() as Record<string, unknown> }
+}

@@ -12,7 +12,7 @@
  * - `POST /v1/settle` (loopback only): settle every closed period now
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { isLoopback, listenHttp } from '@splitedge/agent'
 import { fromMinorUnits } from '@splitedge/store'
 import { encodeDocument } from '@splitedge/wire'
 import type { Clearer } from './clearer.js'
@@ -52,7 +52,6 @@ const bytesField = (o: Record<string, unknown>, name: string): Uint8Array => {
   return new Uint8Array(Buffer.from(v, 'base64'))
 }
 
-const isLoopback = (addr: string | undefined): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
 
 export async function startClearerHttp (clearer: Clearer, opts: { host: string, port: number }): Promise<ClearerHttp> {
   const server = createServer((req, res) => {
@@ -62,17 +61,7 @@ export async function startClearerHttp (clearer: Clearer, opts: { host: string, 
       json(res, 500, { error: 'internal error', code: 'internal' })
     })
   })
-  server.requestTimeout = 30_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve() })
-  })
-  const a = server.address() as AddressInfo
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
-  return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${a.port}`,
-    close: async () => { server.closeAllConnections(); await new Promise<void>(resolve => server.close(() => resolve())) }
-  }
+  return await listenHttp(server, opts)
 }
 
 async function route (c: Clearer, req: IncomingMessage, res: ServerResponse): Promise<void> {

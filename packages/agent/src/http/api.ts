@@ -5,7 +5,7 @@
  * a usage dispute by revising our figures, see border/service.ts `revise`). Bodies are size-limited and parsed strictly; errors are JSON with a
  * message that names the field.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { writeFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -44,7 +44,7 @@ const json = (res: ServerResponse, status: number, body: unknown): void => {
   res.end(text + '\n')
 }
 
-const isLoopback = (addr: string | undefined): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
+export const isLoopback = (addr: string | undefined): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
 
 /** Operator actions that change what the agent signs are taken from this host only: 403 otherwise. */
 export function requireLoopback (remoteAddress: string | undefined, what: string): void {
@@ -92,6 +92,14 @@ export async function startHttpApi (agent: Agent, opts: { host: string, port: nu
       json(res, 500, { error: 'internal error' })
     })
   })
+  return await listenHttp(server, opts)
+}
+
+/**
+ * Listen on `opts` (port 0 picks a free one) and answer the URL to reach the server on, a
+ * wildcard address given as 127.0.0.1. Shared by the agent's and the clearer's APIs.
+ */
+export async function listenHttp (server: Server, opts: { host: string, port: number }): Promise<HttpApi> {
   server.requestTimeout = 30_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
