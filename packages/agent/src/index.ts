@@ -9,8 +9,8 @@
  * - `net`: the libp2p wiring (node, neighbours, request/response, topics, counters).
  */
 export { Agent, type AgentOptions } from './agent.js'
-export { loadConfig, checkConfig, checkAgainst, fieldName, ConfigError, DEFAULTS, type AgentConfig, type Neighbour } from './config/load.js'
-export { AgentConfigSchema, type AgentConfigFile } from './config/schema.js'
+export { loadConfig, checkConfig, checkAgainst, fieldName, nodeSettings, ConfigError, DEFAULTS, type AgentConfig, type Neighbour } from './config/load.js'
+export { AgentConfigSchema, NodeConfigFields, type AgentConfigFile } from './config/schema.js'
 export { loadTariffFile, checkTariffFile, TariffFileSchema, type TariffFile, type TariffSource } from './tariff/file.js'
 export { reconcile, higherIsBetter, type Reconciled } from './border/reconcile.js'
 export { syntheticUsage } from './usage/synthetic.js'

@@ -22,18 +22,14 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { Type, type Static } from '@sinclair/typebox'
 import { parse as parseYaml } from 'yaml'
-import { ConfigError, checkAgainst } from '@splitedge/agent'
+import { ConfigError, NodeConfigFields, checkAgainst, nodeSettings } from '@splitedge/agent'
 import { PeerIdSchema } from '@splitedge/wire'
 import type { MarginPolicy } from './pricing.js'
 
 const Dec = Type.String({ pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$', description: 'non-negative decimal as a string, e.g. "1.5"' })
 
 export const ClearerConfigSchema = Type.Object({
-  name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),
-  key: Type.String({ minLength: 1, description: 'path of the Ed25519 key file written by `splitedge keygen`' }),
-  dataDir: Type.String({ minLength: 1, description: 'directory of the LevelDB store' }),
-  listen: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'libp2p listen multiaddrs' }),
-  transport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('memory')])),
+  ...NodeConfigFields,
   http: Type.Optional(Type.Object({
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -89,11 +85,7 @@ export function checkClearerConfig (raw: unknown, baseDir: string): ClearerConfi
   })
   const periodMs = c.periodMs ?? 3_600_000
   return {
-    name: c.name,
-    keyPath: resolve(baseDir, c.key),
-    dataDir: resolve(baseDir, c.dataDir),
-    listen: c.listen,
-    transport: c.transport ?? 'tcp',
+    ...nodeSettings(c, baseDir),
     http: c.http,
     operators: c.operators.map(o => ({ name: o.name, peerId: o.peerId, addrs: o.addrs })),
     margin: c.margin ?? { percent: '0', fixed: '0' },

@@ -66,6 +66,11 @@ export function checkAgainst (schema: TSchema, raw: unknown): void {
   throw new ConfigError(fieldName(first.path), first.message + (first.value !== undefined && typeof first.value !== 'object' ? `, got ${JSON.stringify(first.value)}` : ''), fix)
 }
 
+/** The node fields of a checked config, with paths resolved against the config file's directory. */
+export function nodeSettings (c: { name: string, key: string, dataDir: string, listen: string[], transport?: 'tcp' | 'memory' }, baseDir: string): { name: string, keyPath: string, dataDir: string, listen: string[], transport: 'tcp' | 'memory' } {
+  return { name: c.name, keyPath: resolve(baseDir, c.key), dataDir: resolve(baseDir, c.dataDir), listen: c.listen, transport: c.transport ?? 'tcp' }
+}
+
 export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError('(top level)', 'expected a YAML mapping', 'see "Running an agent" in the README for an example')
@@ -89,11 +94,7 @@ export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
   const graceMs = c.interval?.graceMs ?? Math.floor(intervalMs / 10)
   if (graceMs >= intervalMs) throw new ConfigError('interval.graceMs', 'must be shorter than interval.lengthMs')
   return {
-    name: c.name,
-    keyPath: resolve(baseDir, c.key),
-    dataDir: resolve(baseDir, c.dataDir),
-    listen: c.listen,
-    transport: c.transport ?? 'tcp',
+    ...nodeSettings(c, baseDir),
     http: c.http,
     tariffPath: c.tariff !== undefined ? resolve(baseDir, c.tariff) : undefined,
     intervalMs,

@@ -29,12 +29,17 @@ export const UsageSourceSchema = Type.Union([
   }, { additionalProperties: false })
 ])
 
-export const AgentConfigSchema = Type.Object({
+/** The fields every splitedge node's config has: agents' and clearers' alike. */
+export const NodeConfigFields = {
   name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),
   key: Type.String({ minLength: 1, description: 'path of the Ed25519 key file written by `splitedge keygen`' }),
   dataDir: Type.String({ minLength: 1, description: 'directory of the LevelDB store' }),
   listen: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'libp2p listen multiaddrs' }),
-  transport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('memory')])),
+  transport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('memory')]))
+}
+
+export const AgentConfigSchema = Type.Object({
+  ...NodeConfigFields,
   http: Type.Optional(Type.Object({
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535 })
