@@ -91,7 +91,13 @@ export class Agent {
     const neighbours = new Map<string, Neighbour>(config.neighbours.map(n => [n.peerId, n]))
     const ctx: AgentContext = { config, identity, store, node, neighbours, now: opts.now ?? Date.now, log, metrics }
     const agent = new Agent(ctx, opts.store === undefined, opts.tickMs ?? Math.min(1000, Math.max(50, Math.floor(config.intervalMs / 4))))
-    await agent.boot(opts.http ?? true)
+    try {
+      await agent.boot(opts.http ?? true)
+    } catch (err) {
+      // A start that fails half-way (a bad usage file, a port in use) leaves nothing running.
+      await agent.stop().catch(() => {})
+      throw err
+    }
     return agent
   }
 

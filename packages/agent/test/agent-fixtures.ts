@@ -8,8 +8,6 @@ import { Agent } from '../src/agent.js'
 import { checkConfig } from '../src/config/load.js'
 import { createNode, request, RequestError, type NetNode } from '../src/net/index.js'
 
-export interface Spec { name: string, port: number, status?: Record<string, 'customer' | 'peer' | 'transit'> }
-
 export function pricing (price: string, weights: PricingTariff['weights'] = { '*': { send: '1', receive: '1' } }, extra: Partial<PricingTariff> = {}): PricingTariff {
   return {
     currency: 'EUR',

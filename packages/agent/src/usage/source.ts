@@ -15,7 +15,6 @@ import type { AgentContext } from '../context.js'
 import { intervalStartOf } from '../clock/intervals.js'
 import { syntheticUsage } from './synthetic.js'
 import type { MetricInput, UsageLineInput } from './types.js'
-import { createHash as hash } from 'node:crypto'
 
 /** One counter push: what crossed the border with `neighbour` (a name or PeerId). */
 export interface UsagePush {
@@ -182,7 +181,7 @@ export class UsageSource {
     } else {
       const header = (lines.shift() ?? '').split(',').map(s => s.trim())
       for (const col of ['neighbour', 'class', 'direction', 'volume']) if (!header.includes(col)) throw new UsageError(`${path}:1`, `CSV header lacks "${col}"`)
-      lines.forEach((l, i) => {
+      lines.forEach((l) => {
         const cells = l.split(',').map(s => s.trim())
         const row = Object.fromEntries(header.map((h, j) => [h, cells[j] ?? '']))
         items.push({
@@ -194,7 +193,6 @@ export class UsageSource {
           volume: row.volume ?? '',
           ...(row.messages !== undefined && row.messages !== '' ? { messages: Number(row.messages) } : {})
         })
-        void i
       })
     }
     await this.push(items)
@@ -233,7 +231,7 @@ function toLines (counters: Counters): UsageLineInput[] {
  * everything else is a delay-like figure in 5..60, given to 3 decimal places.
  */
 function syntheticMetric (seed: string, start: number, cls: string, subject: string, metric: string): string {
-  const u = hash('sha256').update([seed, start, cls, subject, metric].join('\u0000')).digest().readUInt32BE(0)
+  const u = createHash('sha256').update([seed, start, cls, subject, metric].join('\u0000')).digest().readUInt32BE(0)
   // Integer arithmetic in thousandths: no floating point in a figure that ends up in a signed report.
   const thousandths = /^(availability|throughput)/.test(metric) ? 99_000 + (u % 1_001) : 5_000 + (u % 55_001)
   return `${Math.floor(thousandths / 1000)}.${String(thousandths % 1000).padStart(3, '0')}`

@@ -417,10 +417,12 @@ async function buildReport (running: Running[], periodIntervals: number, periods
 async function printSummary (running: Running[], report: Report): Promise<void> {
   out('\nCo-signed settlements (each line: the statement both neighbours signed for that period and border)')
   out(`${'period (UTC)'.padEnd(21)} ${'border'.padEnd(22)} ${'who pays whom'.padEnd(28)} ${'amount'.padStart(12)}`)
+  const byBorderSide = new Map<string, StatementView[]>()
+  for (const r of running) byBorderSide.set(r.name, await getJson<StatementView[]>(`${r.url}/v1/statements`))
   for (const p of report.periods) {
     const when = new Date(p.period.start).toISOString().slice(11, 19) + '–' + new Date(p.period.end).toISOString().slice(11, 19)
     for (const b of DEMO_BORDERS) {
-      const s = (await getJson<StatementView[]>(`${running.find(r => r.name === b.a)?.url ?? ''}/v1/statements`)).find(x => x.neighbour === b.b && x.period.start === p.period.start)
+      const s = (byBorderSide.get(b.a) ?? []).find(x => x.neighbour === b.b && x.period.start === p.period.start)
       if (s === undefined) continue
       out(`${when.padEnd(21)} ${`${b.a} ↔ ${b.b}`.padEnd(22)} ${`${s.payer} pays ${s.payee}`.padEnd(28)} ${s.amount.padStart(12)} ${s.currency}`)
     }
