@@ -4,12 +4,12 @@
  * finish lives as pending records in its store, so `tick` after a restart resumes where it stopped.
  */
 import { pino, type Logger } from 'pino'
-import { loadKeyFile, type Identity } from '@splitedge/wire'
-import { openStore, borderOf, type Store } from '@splitedge/store'
-import type { AgentConfig, Neighbour } from './config/load.js'
+import { decodeDocument, loadKeyFile, type Identity } from '@splitedge/wire'
+import { openStore, borderOf, StoreError, type Store } from '@splitedge/store'
+import { ConfigError, type AgentConfig, type Neighbour } from './config/load.js'
 import type { AgentContext } from './context.js'
 import { createMetrics, type AgentMetrics } from './http/metrics.js'
-import { createNode, NeighbourSet, Redialer, nodeCounters, type NetNode } from './net/index.js'
+import { countRejections, createNode, NeighbourSet, Redialer, nodeCounters, restrictRelay, type NetNode, type RelayPolicy } from './net/index.js'
 import { TariffService } from './tariff/service.js'
 import { TariffView } from './tariff/view.js'
 import { loadTariffFile } from './tariff/file.js'
@@ -17,6 +17,7 @@ import { UsageSource } from './usage/source.js'
 import { BorderService } from './border/service.js'
 import { SettleService } from './settle/service.js'
 import { periodOf, type Period } from './clock/intervals.js'
+import { ClockWatch } from './clock/skew.js'
 import { startHttpApi, type HttpApi } from './http/api.js'
 
 export interface AgentOptions {
@@ -51,6 +52,54 @@ export function neighbourOnlyGossip (config: AgentConfig): { scoreParams: { IPCo
   }
 }
 
+const TARIFF_TOPIC_PREFIX = '/splitedge/tariff/1/'
+
+/**
+ * Who may receive a tariff from us: a tariff reaches only its issuer's neighbours and the
+ * issuer's own clearers. On our own topic those are our configured neighbours and clearers. On a
+ * neighbour X's topic we know X's neighbours only from X's signed tariff (its `pricing.statuses`
+ * names them), so a version of X is relayed only to the peers it names itself, and we never
+ * advertise X's versions by IHAVE: X's neighbours and clearers get them from X directly, and by
+ * tariff sync. Every other topic is left to the score-based rules of `neighbourOnlyGossip`.
+ */
+export function tariffRelayPolicy (config: AgentConfig, me: string): RelayPolicy {
+  const mine = new Set([...config.neighbours.map(n => n.peerId), ...config.clearers])
+  const named = new WeakMap<Uint8Array, ReadonlySet<string>>()
+  const namedBy = (data: Uint8Array, issuer: string): ReadonlySet<string> => {
+    let set = named.get(data)
+    if (set === undefined) {
+      const d = decodeDocument(data, 'tariff')
+      set = new Set(d.ok && d.value.body.issuer === issuer ? Object.keys(d.value.body.pricing.statuses ?? {}) : [])
+      named.set(data, set)
+    }
+    return set
+  }
+  return (peer, topic, data) => {
+    if (!topic.startsWith(TARIFF_TOPIC_PREFIX)) return true
+    const issuer = topic.slice(TARIFF_TOPIC_PREFIX.length)
+    if (issuer === me) return mine.has(peer)
+    if (data === undefined || peer === issuer || peer === me) return false
+    return namedBy(data, issuer).has(peer)
+  }
+}
+
+/** A neighbour entry with our own PeerId is a config mistake (a copied config, the wrong key file). */
+function checkNotSelf (config: AgentConfig, me: string): void {
+  const i = config.neighbours.findIndex(n => n.peerId === me)
+  if (i >= 0) throw new ConfigError(`neighbours[${i}].peerId`, `is this agent's own PeerId (${me}), not a neighbour's`, 'use the PeerId that the neighbour\'s `splitedge keygen` printed, or check that `key` is this operator\'s key file')
+}
+
+/** Start failures an operator can act on, as one line: the store's owner and lock, a port in use. */
+function startError (err: unknown, config: AgentConfig): unknown {
+  if (err instanceof StoreError && err.code === 'owner') return new ConfigError('key', err.message.replace(/^owner: /, ''), `use the key this data directory was created with, or give a new dataDir (${config.dataDir})`)
+  if (err instanceof StoreError && (err.code === 'locked' || err.code === 'io' || err.code === 'full')) return new ConfigError('dataDir', err.message.replace(/^\w+: /, ''))
+  const e = err as { code?: unknown, message?: unknown }
+  if (e?.code === 'EADDRINUSE' || (typeof e?.message === 'string' && /EADDRINUSE|address already in use/i.test(e.message))) {
+    return new ConfigError('listen', `an address is already in use (${config.listen.join(', ')})`, 'stop the process that holds it, or choose another port')
+  }
+  return err
+}
+
 export class Agent {
   readonly ctx: AgentContext
   readonly tariffs: TariffService
@@ -58,6 +107,7 @@ export class Agent {
   readonly usage: UsageSource
   readonly border: BorderService
   readonly settle: SettleService
+  readonly clock: ClockWatch
   private readonly redialer: Redialer
   private timer: NodeJS.Timeout | undefined
   private ticking: Promise<void> | undefined
@@ -69,8 +119,19 @@ export class Agent {
     this.ctx = ctx
     this.view = new TariffView(ctx.store)
     this.tariffs = new TariffService(ctx)
-    this.usage = new UsageSource(ctx, async (peer, start) => await this.classesFor(peer, start))
-    this.border = new BorderService(ctx, this.usage, this.tariffs, this.view)
+    this.usage = new UsageSource({
+      config: ctx.config,
+      me: ctx.identity.peerId,
+      store: ctx.store,
+      neighbours: ctx.neighbours,
+      now: ctx.now,
+      log: ctx.log,
+      since: async (peer) => await this.border.since(peer),
+      priced: async (peer, start) => await this.priced(peer, start),
+      classesFor: async (peer, start) => await this.classesFor(peer, start)
+    })
+    this.clock = new ClockWatch({ now: ctx.now, allowanceMs: ctx.config.clockSkewMs, log: ctx.log, nameOf: (p) => ctx.neighbours.get(p)?.name ?? p, gauge: ctx.metrics.clockOffset })
+    this.border = new BorderService(ctx, this.usage, this.tariffs, this.view, this.clock)
     this.settle = new SettleService(ctx, this.border, this.tariffs, this.view)
     this.redialer = new Redialer(ctx.node, NeighbourSet.fromConfig(ctx.config.neighbours), { backoff: { baseMs: 200, maxMs: 10_000 } })
   }
@@ -79,26 +140,30 @@ export class Agent {
     const { config } = opts
     const log = opts.logger ?? pino({ level: config.logLevel, base: { agent: config.name } })
     const identity = opts.identity ?? await loadKeyFile(config.keyPath)
+    checkNotSelf(config, identity.peerId)
     const store = opts.store ?? await openStore({ path: config.dataDir })
-    const metrics: AgentMetrics = createMetrics({ defaultMetrics: opts.store === undefined })
-    let node: NetNode
+    // Whatever fails from here on closes what was opened: no half-started process keeps a port or the store.
+    let node: NetNode | undefined
+    let agent: Agent | undefined
     try {
+      await store.claimOwner(identity.peerId)
+      const metrics: AgentMetrics = createMetrics({ defaultMetrics: opts.store === undefined })
       node = await createNode({ privateKey: identity.privateKey, listen: config.listen, transport: config.transport, gossip: neighbourOnlyGossip(config) })
-    } catch (err) {
-      if (opts.store === undefined) await store.close()
-      throw err
-    }
-    const neighbours = new Map<string, Neighbour>(config.neighbours.map(n => [n.peerId, n]))
-    const ctx: AgentContext = { config, identity, store, node, neighbours, now: opts.now ?? Date.now, log, metrics }
-    const agent = new Agent(ctx, opts.store === undefined, opts.tickMs ?? Math.min(1000, Math.max(50, Math.floor(config.intervalMs / 4))))
-    try {
+      restrictRelay(node, tariffRelayPolicy(config, identity.peerId))
+      countRejections(node, metrics.rejected, log)
+      const neighbours = new Map<string, Neighbour>(config.neighbours.map(n => [n.peerId, n]))
+      const ctx: AgentContext = { config, identity, store, node, neighbours, now: opts.now ?? Date.now, log, metrics }
+      agent = new Agent(ctx, opts.store === undefined, opts.tickMs ?? Math.min(1000, Math.max(50, Math.floor(config.intervalMs / 4))))
       await agent.boot(opts.http ?? true)
+      return agent
     } catch (err) {
-      // A start that fails half-way (a bad usage file, a port in use) leaves nothing running.
-      await agent.stop().catch(() => {})
-      throw err
+      if (agent !== undefined) await agent.stop().catch(() => {})
+      else {
+        await Promise.resolve(node?.stop()).catch(() => {})
+        if (opts.store === undefined) await store.close().catch(() => {})
+      }
+      throw startError(err, config)
     }
-    return agent
   }
 
   private async boot (http: boolean): Promise<void> {
@@ -106,9 +171,9 @@ export class Agent {
     await this.tariffs.start()
     await this.border.start()
     await this.settle.start()
-    await this.usage.start()
     if (ctx.config.tariffPath !== undefined) await this.publishTariffFile(ctx.config.tariffPath)
     for (const peer of ctx.neighbours.keys()) await this.border.since(peer)
+    await this.usage.start()
     this.redialer.on('connect', ({ peerId }) => {
       ctx.log.info({ peer: this.border.nameOf(peerId) }, 'neighbour connected')
       ctx.metrics.neighboursConnected.set(this.redialer.connected().length)
@@ -135,6 +200,18 @@ export class Agent {
   get url (): string | undefined { return this.http?.url }
   get peerId (): string { return this.ctx.identity.peerId }
   connected (): string[] { return this.redialer.connected() }
+
+  /**
+   * Classes either tariff prices for an interval with `peer`, and our unit: the tariffs in force,
+   * or the latest known versions when none is in force yet (a push may precede the effective time).
+   */
+  private async priced (peer: string, start: number): Promise<{ classes: Set<string>, unit: string | undefined }> {
+    const me = this.ctx.identity.peerId
+    const pick = async (who: string) => await this.view.inForce(who, start) ?? await this.view.latest(who)
+    const [mine, theirs] = await Promise.all([pick(me), pick(peer)])
+    const classes = new Set([...Object.keys(mine?.pricing.classes ?? {}), ...Object.keys(theirs?.pricing.classes ?? {})])
+    return { classes, unit: mine?.pricing.unit ?? theirs?.pricing.unit }
+  }
 
   /** Classes both tariffs in force price, with the SLA metrics each side's criteria judge. */
   private async classesFor (peer: string, start: number): Promise<Array<{ class: string, sla: Array<{ subject: string, metric: string }> }>> {

@@ -42,6 +42,8 @@ export interface ConfigOpts {
   extraNeighbours?: Array<{ name: string, peerId: string, port: number }>
   usage?: Record<string, unknown>
   http?: { host: string, port: number }
+  /** A tariff YAML file the agent publishes at start. */
+  tariff?: string
 }
 
 export function configFor (i: number, ids: Identity[], ports: number[], edges: Array<[number, number]>, opts: ConfigOpts): ReturnType<typeof checkConfig> {
@@ -52,6 +54,7 @@ export function configFor (i: number, ids: Identity[], ports: number[], edges: A
   for (const x of opts.extraNeighbours ?? []) neighbours.push({ name: x.name, peerId: x.peerId, addrs: [`/ip4/127.0.0.1/tcp/${x.port}`], status: 'peer', tolerance: opts.tolerance ?? '0.01' })
   return checkConfig({
     ...(opts.http !== undefined ? { http: opts.http } : {}),
+    ...(opts.tariff !== undefined ? { tariff: opts.tariff } : {}),
     name: `n${i}`,
     key: '/nonexistent',
     dataDir: '/nonexistent',
@@ -65,10 +68,16 @@ export function configFor (i: number, ids: Identity[], ports: number[], edges: A
   }, '/')
 }
 
-export async function startAgent (config: ReturnType<typeof checkConfig>, identity: Identity, db?: MemoryLevel<string, Uint8Array>, opts: { http?: boolean } = {}): Promise<Running> {
+export async function startAgent (config: ReturnType<typeof checkConfig>, identity: Identity, db?: MemoryLevel<string, Uint8Array>, opts: { http?: boolean, now?: () => number } = {}): Promise<Running> {
   const level = db ?? new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' })
   const store = await openStore({ db: level as never })
-  const agent = await Agent.start({ config, identity, store, logger: pino({ level: process.env.SPLITEDGE_TEST_LOG ?? 'silent' }), http: opts.http ?? false })
+  let agent: Agent
+  try {
+    agent = await Agent.start({ config, identity, store, logger: pino({ level: process.env.SPLITEDGE_TEST_LOG ?? 'silent' }), http: opts.http ?? false, ...(opts.now !== undefined ? { now: opts.now } : {}) })
+  } catch (err) {
+    await store.close()
+    throw err
+  }
   return { agent, identity, store, db: level }
 }
 

@@ -101,7 +101,7 @@ describe('agent: usage pushes, reconciliation and the HTTP API', function () {
 
   it('/v1/usage accepts good pushes and refuses bad ones with a JSON error naming the field', async () => {
     const url = A.agent.url!
-    const ok = await post(url, { neighbour: 'n1', class: 'be', direction: 'out', volume: '12.5', messages: 3 })
+    const ok = await post(url, { neighbour: 'n1', class: 'be', direction: 'out', volume: '12', messages: 3 })
     assert.deepEqual([ok.status, ok.body.accepted], [200, 1])
     const cases: Array<[unknown, number, string]> = [
       [{ neighbour: 'stranger', class: 'be', direction: 'out', volume: '1' }, 400, '[0].neighbour'],
@@ -127,6 +127,6 @@ describe('agent: usage pushes, reconciliation and the HTTP API', function () {
       { neighbour: 'n1', intervalStart: later, class: 'be', direction: 'out', volume: 'lots' }
     ])
     assert.deepEqual([refused.status, refused.body.field], [400, '[1].volume'])
-    assert.equal(await A.store.getMeta(`usage:${B.identity.peerId}:${String(later).padStart(16, '0')}`), undefined)
+    assert.equal(await A.store.getUsage(border, later), undefined)
   })
 })

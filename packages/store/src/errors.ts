@@ -6,6 +6,10 @@ export type StoreErrorCode =
   | 'closed' // the store was closed
   | 'corrupt' // a stored value does not decode
   | 'ledger_unbalanced' // the zero-sum invariant does not hold
+  | 'io' // the disk refused a read or write (the message names the cause)
+  | 'full' // the disk is full: nothing was written
+  | 'locked' // another process holds the data directory
+  | 'owner' // the data directory belongs to another identity
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode

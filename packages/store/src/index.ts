@@ -7,7 +7,7 @@
 /** Open a store; the Store holds the tariff book, reports, attestations, disputes,
  *  statements, the double-entry ledger, pending work and meta. */
 export { openStore, Store, StoreBatch } from './store.js'
-export type { StoreOptions, OpResult, BatchOutcome } from './store.js'
+export type { StoreOptions, OpResult, BatchOutcome, PageQuery, Page } from './store.js'
 
 /** Record shapes and result codes. */
 export type {
@@ -16,6 +16,8 @@ export type {
   PendingRecord, Transfer, LedgerEntry, PostResult, AccountBalance, LedgerCheck, StoreStats
 } from './types.js'
 export type { Json } from './codec.js'
+export type { UsageCounters, UsageCounterLine, UsageCounterMetric, UsagePlan, UsageItem, UsageKey, UsageApply, AddUsageResult } from './usage.js'
+export { EMPTY_COUNTERS } from './usage.js'
 export type { AnyLevel } from './tx.js'
 
 /** Border keys: the two PeerIds sorted and joined by '|'. */

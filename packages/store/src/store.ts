@@ -10,6 +10,7 @@ import { check, StoreError } from './errors.js'
 import { border as checkBorder, join, pad, part, SEP, under } from './keys.js'
 import { decodeBalance, LedgerTx, planPost, toEntry, type LedgerState, type LedgerSubs, type StoredTransfer } from './ledger.js'
 import { Tx, type AnyLevel, type Sub } from './tx.js'
+import { closeUsage, decodeCounters, planUsage, replaceUsage, sealUsage, usageKey, type AddUsageResult, type UsageCounters, type UsagePlan } from './usage.js'
 import type {
   AccountBalance, AttestationRecord, DisputeInput, DisputeRecord, DisputeResult, LedgerCheck, LedgerEntry,
   PendingRecord, PostResult, PutResult, ReplaceResult, ReportRecord, ResolveInput, ResolveResult, StatementRecord, StoreStats,
@@ -18,8 +19,12 @@ import type {
 
 export type StoreOptions = { path: string } | { db: AnyLevel }
 
+/** A page request: at most `limit` records after the cursor `after`, optionally of one border and time range. */
+export interface PageQuery { limit: number, after?: string, border?: string, from?: number, to?: number }
+export interface Page<T> { items: T[], next?: string }
+
 /** Result of one operation of a batch. */
-export type OpResult = PutResult | PostResult | DisputeResult | ResolveResult | ReplaceResult | UpdateDisputeResult | 'done'
+export type OpResult = PutResult | PostResult | DisputeResult | ResolveResult | ReplaceResult | UpdateDisputeResult | 'done' | 'conflict'
 
 /** When ok is false nothing was written: failed operations say why, the others say 'linked_failed'. */
 export interface BatchOutcome<R = OpResult> {
@@ -55,6 +60,10 @@ interface Subs extends LedgerSubs {
   pending: Sub
   /** key -> Json */
   meta: Sub
+  /** border \0 intervalStart -> UsageCounters (see usage.ts) */
+  usage: Sub
+  /** idempotency key -> { digest, answer } */
+  usageKeys: Sub
 }
 
 const SUBLEVELS: Record<keyof Subs, string> = {
@@ -67,6 +76,8 @@ const SUBLEVELS: Record<keyof Subs, string> = {
   disputes: 'dispute',
   pending: 'pending',
   meta: 'meta',
+  usage: 'usage-counter',
+  usageKeys: 'usage-idempotency',
   transfers: 'ledger-transfer',
   log: 'ledger-log',
   byAccount: 'ledger-account',
@@ -86,14 +97,14 @@ export async function openStore (opts: StoreOptions): Promise<Store> {
   let db: AnyLevel
   let owned: boolean
   if ('path' in opts) {
-    await mkdir(opts.path, { recursive: true })
+    await mkdir(opts.path, { recursive: true }).catch((err: unknown) => { throw ioError(err, `create the data directory ${opts.path}`) })
     db = new Level<string, Uint8Array>(opts.path)
     owned = true
   } else {
     db = opts.db
     owned = false
   }
-  await db.open()
+  await db.open().catch((err: unknown) => { throw openError(err, 'path' in opts ? opts.path : '(in-memory database)') })
   const subs = {} as Subs
   for (const [field, name] of Object.entries(SUBLEVELS) as Array<[keyof Subs, string]>) {
     subs[field] = db.sublevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
@@ -155,7 +166,7 @@ export class Store {
       const ok = results.every(r => !FAILURES.has(r))
       if (!ok) return { ok, results: results.map(r => FAILURES.has(r) ? r : 'linked_failed' as const) }
       if (tx.ops.length > 0) {
-        await this.db.batch(tx.ops, SYNC)
+        await this.db.batch(tx.ops, SYNC).catch((err: unknown) => { throw ioError(err, 'write') })
         this.counters.keys += tx.keyDelta
         this.counters.bytesWritten += tx.bytes
         this.counters.batches++
@@ -330,6 +341,43 @@ export class Store {
       const i = k.lastIndexOf(SEP)
       return { border: k.slice(0, i), periodStart: Number(k.slice(i + 1)) }
     })
+  }
+
+  /**
+   * One page of statements in key order (border, then period): of one border or all, with
+   * from <= periodStart < to, after the cursor of the previous page. `next` is the cursor of the
+   * following page, absent on the last.
+   */
+  async pageStatements (q: PageQuery): Promise<Page<StatementRecord>> {
+    return await this.pageDocs(this.subs.statements, q, k => {
+      const i = k.lastIndexOf(SEP)
+      return { border: k.slice(0, i), periodStart: Number(k.slice(i + 1)) }
+    })
+  }
+
+  /** One page of attestations, like pageStatements (the time filter applies to intervalStart). */
+  async pageAttestations (q: PageQuery): Promise<Page<AttestationRecord>> {
+    return await this.pageDocs(this.subs.attestations, q, k => {
+      const i = k.lastIndexOf(SEP)
+      return { border: k.slice(0, i), intervalStart: Number(k.slice(i + 1)) }
+    })
+  }
+
+  private async pageDocs<K extends object> (sub: Sub, q: PageQuery, fields: (key: string) => K): Promise<Page<K & { id: string, bytes: Uint8Array }>> {
+    this.assertOpen()
+    check(Number.isSafeInteger(q.limit) && q.limit > 0, 'invalid_argument', 'a page needs a positive limit')
+    const range = pageRange(q)
+    const items: Array<K & { id: string, bytes: Uint8Array }> = []
+    for await (const [k, v] of sub.iterator(range)) {
+      const f = fields(k) as K & { intervalStart?: number, periodStart?: number }
+      const t = f.periodStart ?? f.intervalStart ?? 0
+      if ((q.from !== undefined && t < q.from) || (q.to !== undefined && t >= q.to)) continue
+      const { meta, bytes } = decodeEnvelope<DocMeta>(v)
+      items.push({ ...f, id: meta.id, bytes })
+      // A full page says where the next one starts; that page may turn out empty.
+      if (items.length === q.limit) return { items, next: k }
+    }
+    return { items }
   }
 
   /** @internal */
@@ -569,6 +617,51 @@ export class Store {
     return async (tx) => { await tx.del(this.subs.pending, k); return 'done' }
   }
 
+  // ---- usage counters (see usage.ts) ----------------------------------------------------------
+
+  /** Apply a plan of pushed usage in one synced write, or nothing at all (see AddUsageResult). */
+  async addUsage (plan: UsagePlan): Promise<AddUsageResult> {
+    let result: AddUsageResult | undefined
+    await this.commit([async (tx) => await planUsage(tx, this.subs, plan, (r) => { result = r })])
+    check(result !== undefined, 'corrupt', 'usage plan gave no outcome')
+    return result
+  }
+
+  async getUsage (border: string, start: number): Promise<UsageCounters | undefined> {
+    this.assertOpen()
+    return decodeCounters(await this.subs.usage.get(usageKey(border, start)))
+  }
+
+  /** @internal */
+  stepSealUsage (border: string, start: number, version: number, sealedBy: string): Step {
+    usageKey(border, start)
+    return async (tx) => await sealUsage(tx, this.subs, border, start, version, sealedBy)
+  }
+
+  /** @internal */
+  stepCloseUsage (border: string, start: number, why: string): Step {
+    usageKey(border, start)
+    return async (tx) => await closeUsage(tx, this.subs, border, start, why)
+  }
+
+  /** @internal */
+  stepReplaceUsage (border: string, start: number, next: Omit<UsageCounters, 'version'>, expectOpen: boolean): Step {
+    usageKey(border, start)
+    return async (tx) => await replaceUsage(tx, this.subs, border, start, next, expectOpen)
+  }
+
+  /**
+   * Bind the store to the identity that signs with it: the first call records `peerId`; later
+   * calls with another PeerId throw StoreError('owner'), so a new key never takes over old records.
+   */
+  async claimOwner (peerId: string): Promise<'claimed' | 'same'> {
+    const held = await this.getMeta(OWNER_KEY)
+    if (held === peerId) return 'same'
+    check(held === undefined, 'owner', `this data directory belongs to ${String(held)}, not to ${peerId}: it holds that identity's signed records`)
+    await this.putMeta(OWNER_KEY, peerId)
+    return 'claimed'
+  }
+
   async getMeta (key: string): Promise<Json | undefined> {
     this.assertOpen()
     const v = await this.subs.meta.get(part(key, 'meta key'))
@@ -608,6 +701,12 @@ export class StoreBatch {
   putPending (kind: string, key: string, value: Json): this { return this.add(this.store.stepPutPending(kind, key, value)) }
   deletePending (kind: string, key: string): this { return this.add(this.store.stepDeletePending(kind, key)) }
   putMeta (key: string, value: Json): this { return this.add(this.store.stepPutMeta(key, value)) }
+  /** Seal the interval's counters read at `version` into the report `sealedBy`; fails if they changed. */
+  sealUsage (border: string, start: number, version: number, sealedBy: string): this { return this.add(this.store.stepSealUsage(border, start, version, sealedBy)) }
+  /** Close an interval that will not be reported: later pushes for it are refused. */
+  closeUsage (border: string, start: number, why: string): this { return this.add(this.store.stepCloseUsage(border, start, why)) }
+  /** Replace an interval's counters; with `expectOpen`, fails if the interval is sealed. */
+  replaceUsage (border: string, start: number, next: Omit<UsageCounters, 'version'>, expectOpen: boolean): this { return this.add(this.store.stepReplaceUsage(border, start, next, expectOpen)) }
 
   get length (): number { return this.steps.length }
 
@@ -623,6 +722,44 @@ export class StoreBatch {
     this.steps.push(step)
     return this
   }
+}
+
+const OWNER_KEY = 'owner'
+
+/** The errno-like code of a LevelDB/file-system error, looking through `cause`. */
+function causeOf (err: unknown): string {
+  const parts: string[] = []
+  for (let e = err as { code?: unknown, message?: unknown, cause?: unknown } | undefined, n = 0; e !== undefined && e !== null && n < 4; e = e.cause as typeof e, n++) {
+    parts.push(`${typeof e.code === 'string' ? e.code + ' ' : ''}${typeof e.message === 'string' ? e.message : ''}`)
+  }
+  return parts.join(' / ')
+}
+
+/** A failed disk write or open as StoreError('io'), naming what and why (a full disk says ENOSPC). */
+function ioError (err: unknown, what: string): StoreError {
+  if (err instanceof StoreError) return err
+  const cause = causeOf(err)
+  const full = /ENOSPC|No space left/i.test(cause)
+  return new StoreError(full ? 'full' : 'io', `cannot ${what}: ${full ? 'the disk is full' : cause}`)
+}
+
+function openError (err: unknown, path: string): StoreError {
+  const cause = causeOf(err)
+  if (/LEVEL_LOCKED|lock/i.test(cause)) return new StoreError('locked', `the data directory ${path} is in use by another process (is another agent running on it?)`)
+  if (/EACCES|EROFS|Permission denied|read-only/i.test(cause)) return new StoreError('io', `cannot open the data directory ${path}: it is not writable (${cause})`)
+  return ioError(err, `open the data directory ${path}`)
+}
+
+/** Key range of a page: one border (and its time range) or all, strictly after the cursor. */
+function pageRange (q: PageQuery): { gt?: string, gte?: string, lt?: string } {
+  const range: { gt?: string, gte?: string, lt?: string } = q.border === undefined ? {} : under(checkBorder(q.border))
+  if (q.border !== undefined && q.from !== undefined) { delete range.gt; range.gte = slotKey(q.border, Math.max(0, q.from), 'from') }
+  if (q.border !== undefined && q.to !== undefined) range.lt = slotKey(q.border, Math.max(0, q.to), 'to')
+  if (q.after !== undefined) {
+    const low = range.gte ?? range.gt
+    if (low === undefined || q.after >= low) { delete range.gte; range.gt = q.after }
+  }
+  return range
 }
 
 function checkBytes (b: Uint8Array): void {

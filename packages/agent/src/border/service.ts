@@ -32,11 +32,17 @@ import { sortedPair } from '../context.js'
 import { reconcile, type Reconciled } from './reconcile.js'
 import { compareDecimal } from './decimal.js'
 import type { UsageSource } from '../usage/source.js'
+import type { ClockWatch } from '../clock/skew.js'
+import type { MetricInput, UsageLineInput } from '../usage/types.js'
 import type { TariffService } from '../tariff/service.js'
 import type { TariffView } from '../tariff/view.js'
 import { periodOf } from '../clock/intervals.js'
-import { counterKey } from '../usage/source.js'
+import { lineKey, metricKey, withoutClasses } from '../usage/counters.js'
+import { UsageError } from '../usage/push.js'
 import { revisedBody, revisionOf, type ReviseInput, type ReviseOutcome } from './revise.js'
+
+/** Our report for an interval cannot be signed; the interval was closed as disputed. */
+export class Unreportable extends Error {}
 
 export const pad = (n: number): string => String(n).padStart(16, '0')
 const intervalKey = (peer: string, start: number): string => `${peer}:${pad(start)}`
@@ -53,7 +59,8 @@ export class BorderService {
     private readonly ctx: AgentContext,
     private readonly usage: UsageSource,
     private readonly tariffs: TariffService,
-    private readonly view: TariffView
+    private readonly view: TariffView,
+    private readonly clock: ClockWatch
   ) {}
 
   async start (): Promise<void> {
@@ -126,12 +133,16 @@ export class BorderService {
   }
 
   private async makeReport (peer: string, start: number): Promise<{ doc: UsageReport, bytes: Uint8Array }> {
+    const made = await this.usage.closeInto(peer, start,
+      async (m) => await this.signReport(peer, start, m),
+      (bytes) => { const doc = this.decode(bytes, 'usage-report'); return { doc, bytes, id: docId(doc) } })
+    return { doc: made.doc, bytes: made.bytes }
+  }
+
+  /** Sign our report from measured figures; an interval whose report cannot be signed is closed as unreportable. */
+  private async signReport (peer: string, start: number, m: { lines: UsageLineInput[], metrics: MetricInput[] }): Promise<{ doc: UsageReport, bytes: Uint8Array, id: string }> {
     const { ctx } = this
     const me = ctx.identity.peerId
-    const border = borderOf(me, peer)
-    const have = await ctx.store.getReport(border, start, me)
-    if (have !== undefined) return { doc: this.decode(have.bytes, 'usage-report'), bytes: have.bytes }
-    const m = await this.usage.measure(peer, start)
     const body: UsageReportBody = {
       border: sortedPair(me, peer),
       reporter: me,
@@ -140,15 +151,29 @@ export class BorderService {
       metrics: m.metrics
     }
     const signed = sign(ctx.identity, 'usage-report', body)
-    if (!signed.ok) throw new Error(`cannot sign our report: ${signed.error.message}`)
-    const bytes = encodeDocument(signed.value)
-    const put = await ctx.store.putReport({ border, intervalStart: start, reporter: me, id: docId(signed.value), bytes })
-    if (put === 'conflict') {
-      const stored = await ctx.store.getReport(border, start, me)
-      if (stored === undefined) throw new Error('report conflict without a stored report')
-      return { doc: this.decode(stored.bytes, 'usage-report'), bytes: stored.bytes }
+    if (!signed.ok) {
+      await this.closeUnreportable(peer, start, signed.error.message)
+      throw new Unreportable(`${signed.error.code}: ${signed.error.message}`)
     }
-    return { doc: signed.value, bytes }
+    return { doc: signed.value, bytes: encodeDocument(signed.value), id: docId(signed.value) }
+  }
+
+  /**
+   * Our counters for an interval cannot be signed (counters stored before the intake checked its
+   * limits): record a usage dispute saying why, close the interval so later intervals proceed, and
+   * leave it to the operator (`splitedge usage discard` reopens it while the period is open).
+   */
+  private async closeUnreportable (peer: string, start: number, why: string): Promise<void> {
+    const border = borderOf(this.ctx.identity.peerId, peer)
+    const res = await this.ctx.store.batch()
+      .putDispute({ kind: 'usage', border, key: pad(start), detail: { interval: start, reason: 'unreportable', message: `our report cannot be signed: ${why}` }, time: this.ctx.now() })
+      .closeUsage(border, start, 'unreportable')
+      .deletePending('interval', intervalKey(peer, start))
+      .write()
+    if (res.results.includes('created')) {
+      this.ctx.metrics.disputes.inc({ kind: 'usage' })
+      this.ctx.log.error({ peer: this.nameOf(peer), start, why }, 'our usage report for this interval cannot be signed: interval disputed and left out of settlement')
+    }
   }
 
   private decode<T extends 'usage-report' | 'usage-attestation'> (bytes: Uint8Array, type: T) {
@@ -161,40 +186,41 @@ export class BorderService {
   private checkPeerReport (bytes: Uint8Array, peer: string, start?: number): UsageReport {
     const { ctx } = this
     const d = decodeDocument(bytes, 'usage-report')
-    if (!d.ok) throw this.refuse('usage-report', d.error.code, d.error.message)
+    if (!d.ok) throw this.refuse(peer, 'usage-report', d.error.code, d.error.message)
     const doc = d.value
     const v = verifyDocument(doc)
-    if (!v.ok) throw this.refuse('usage-report', v.error.code, v.error.message)
-    if (doc.body.reporter !== peer) throw this.refuse('usage-report', 'wrong-reporter', `report signed by ${doc.body.reporter}, not the sending neighbour`)
+    if (!v.ok) throw this.refuse(peer, 'usage-report', v.error.code, v.error.message)
+    if (doc.body.reporter !== peer) throw this.refuse(peer, 'usage-report', 'wrong-reporter', `report signed by ${doc.body.reporter}, not the sending neighbour`)
     const [a, b] = sortedPair(ctx.identity.peerId, peer)
-    if (doc.body.border[0] !== a || doc.body.border[1] !== b) throw this.refuse('usage-report', 'wrong-parties', 'report is not for our border')
+    if (doc.body.border[0] !== a || doc.body.border[1] !== b) throw this.refuse(peer, 'usage-report', 'wrong-parties', 'report is not for our border')
     const { start: s, length } = doc.body.interval
-    if (length !== ctx.config.intervalMs || s % length !== 0) throw this.refuse('usage-report', 'interval-mismatch', `interval ${s}+${length} is not one of ours (${ctx.config.intervalMs} ms)`)
-    if (start !== undefined && s !== start) throw this.refuse('usage-report', 'interval-mismatch', `report for ${s}, expected ${start}`)
+    if (length !== ctx.config.intervalMs || s % length !== 0) throw this.refuse(peer, 'usage-report', 'interval-mismatch', `interval ${s}+${length} is not one of ours (${ctx.config.intervalMs} ms)`)
+    if (start !== undefined && s !== start) throw this.refuse(peer, 'usage-report', 'interval-mismatch', `report for ${s}, expected ${start}`)
     const t = checkReportTime(doc.body.interval, ctx.now(), ctx.config.clockSkewMs)
-    if (!t.ok) throw this.refuse('usage-report', t.reason, t.message)
+    if (!t.ok) throw this.refuse(peer, 'usage-report', t.reason, t.message)
     for (const l of [...doc.body.lines]) {
-      if (!((l.from === a && l.to === b) || (l.from === b && l.to === a))) throw this.refuse('usage-report', 'wrong-parties', 'a line is not between the border\'s two networks')
+      if (!((l.from === a && l.to === b) || (l.from === b && l.to === a))) throw this.refuse(peer, 'usage-report', 'wrong-parties', 'a line is not between the border\'s two networks')
     }
     return doc
   }
 
-  private refuse (kind: string, reason: string, message: string): ProtocolRefusal {
+  /** Count every refusal; log it at most once a minute per neighbour and reason (a skewed clock repeats one often). */
+  private refuse (peer: string, kind: string, reason: string, message: string): ProtocolRefusal {
     this.ctx.metrics.rejected.inc({ kind, reason })
-    this.ctx.log.warn({ kind, reason }, `rejected: ${message}`)
+    if (this.clock.shouldLog(`refused:${peer}:${kind}:${reason}`)) this.ctx.log.warn({ peer: this.nameOf(peer), kind, reason }, `rejected: ${message}`)
     return new ProtocolRefusal(reason, `${reason}: ${message}`)
   }
 
   /** Check a co-signed attestation for our border with `peer`. */
   private checkAttestation (bytes: Uint8Array, peer: string): UsageAttestation {
     const d = decodeDocument(bytes, 'usage-attestation')
-    if (!d.ok) throw this.refuse('usage-attestation', d.error.code, d.error.message)
+    if (!d.ok) throw this.refuse(peer, 'usage-attestation', d.error.code, d.error.message)
     const parties = checkAttestationParties(d.value, [this.ctx.identity.peerId, peer])
-    if (!parties.ok) throw this.refuse('usage-attestation', parties.reason, parties.message)
+    if (!parties.ok) throw this.refuse(peer, 'usage-attestation', parties.reason, parties.message)
     const v = verifyDocument(d.value)
-    if (!v.ok) throw this.refuse('usage-attestation', v.error.code, v.error.message)
+    if (!v.ok) throw this.refuse(peer, 'usage-attestation', v.error.code, v.error.message)
     const { start, length } = d.value.body.interval
-    if (length !== this.ctx.config.intervalMs || start % length !== 0) throw this.refuse('usage-attestation', 'interval-mismatch', 'not one of our intervals')
+    if (length !== this.ctx.config.intervalMs || start % length !== 0) throw this.refuse(peer, 'usage-attestation', 'interval-mismatch', 'not one of our intervals')
     return d.value
   }
 
@@ -272,6 +298,12 @@ export class BorderService {
     }
   }
 
+  /** Leave an interval out of settlement for good: no report, and no more pushes into it. */
+  private async skip (peer: string, start: number, reason: string): Promise<void> {
+    const border = borderOf(this.ctx.identity.peerId, peer)
+    await this.ctx.store.batch().putMeta(`skip:${border}:${pad(start)}`, reason).closeUsage(border, start, `declined: ${reason}`).deletePending('interval', intervalKey(peer, start)).write()
+  }
+
   nameOf (peer: string): string { return this.ctx.neighbours.get(peer)?.name ?? peer }
 
   /** Can we settle this interval with `peer`? `undefined` = yes; otherwise why not. */
@@ -296,6 +328,33 @@ export class BorderService {
     const first = (await this.ctx.store.tariffsOf(peer))[0]
     if (first === undefined || first.effective <= start) return false
     return (await this.view.byId(first.id))?.body.previous === null
+  }
+
+  // ---- operator corrections -------------------------------------------------------------------
+
+  /**
+   * Drop counters an operator knows are wrong (every line, or those of `classes`) from an interval
+   * not yet reported. An interval closed as unreportable is reopened: its dispute is resolved and it
+   * is pending again, while its period is still open.
+   */
+  async discard (peer: string, start: number, classes?: readonly string[]): Promise<{ discarded: number, reopened: boolean }> {
+    const { ctx } = this
+    const border = borderOf(ctx.identity.peerId, peer)
+    const held = await this.usage.counters(peer, start)
+    const reopen = held.sealed === 'unreportable'
+    if (held.sealed !== undefined && !reopen) throw new UsageError('interval-closed', 'intervalStart', `interval ${start} is already closed (${held.sealed.startsWith('bafy') || held.sealed === 'report' ? 'reported to the neighbour' : held.sealed}); its figures can only change through a dispute revision`)
+    const period = periodOf(start, ctx.config.intervalMs, ctx.config.periodIntervals)
+    if (reopen && (await ctx.store.getStatement(border, period.start)) !== undefined) throw new UsageError('interval-closed', 'intervalStart', `the period of interval ${start} is already settled`)
+    const kept = withoutClasses(held, classes)
+    const batch = ctx.store.batch().replaceUsage(border, start, { lines: kept.lines, metrics: kept.metrics }, !reopen)
+    if (reopen) {
+      batch.resolveDispute({ kind: 'usage', border, key: pad(start), resolution: { discarded: kept.discarded, by: 'operator' }, time: ctx.now() })
+        .putPending('interval', intervalKey(peer, start), { peer, start })
+    }
+    const r = await batch.write()
+    if (!r.ok) throw new UsageError('interval-closed', 'intervalStart', `interval ${start} closed while discarding; nothing was changed`)
+    ctx.log.warn({ peer: this.nameOf(peer), start, classes, discarded: kept.discarded, reopened: reopen }, 'usage counters discarded by the operator')
+    return { discarded: kept.discarded, reopened: reopen }
   }
 
   // ---- revision --------------------------------------------------------------------------------
@@ -326,12 +385,12 @@ export class BorderService {
     const signed = sign(ctx.identity, 'usage-report', body)
     if (!signed.ok) return { ok: false, code: 'bad-figures', message: signed.error.message }
     const id = docId(signed.value)
-    const counters = { lines: Object.fromEntries(lines.map(l => [`${l.class}|${l.from}|${l.to}`, { class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: Number(l.messages) } : {}) }])), metrics: Object.fromEntries(body.metrics.map(m => [`${m.subject}|${m.class}|${m.metric}`, m])) }
+    const counters = { lines: Object.fromEntries(lines.map(l => [lineKey(l), { class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: Number(l.messages) } : {}) }])), metrics: Object.fromEntries(body.metrics.map(m => [metricKey(m), m])), sealed: id }
     const revision = revisionOf(signed.value)
     const res = await ctx.store.batch()
       .replaceReport({ border, intervalStart: start, reporter: me, id, bytes: encodeDocument(signed.value), revision })
       .resolveDispute({ kind: 'usage', border, key: pad(start), resolution: { revised: id, revision, by: 'accept' in input ? 'accept' : 'lines' }, time: ctx.now() })
-      .putMeta(counterKey(peer, start), counters as never)
+      .replaceUsage(border, start, counters, false)
       .putPending('interval', intervalKey(peer, start), { peer, start })
       .write()
     if (!res.ok) return { ok: false, code: 'conflict', message: `the store refused the revision (${res.results.join(', ')}); retry` }
@@ -346,11 +405,12 @@ export class BorderService {
     try {
       req = decodeFrame(BorderRequest, bytes)
     } catch (err) {
-      throw this.refuse('border-frame', 'malformed', (err as Error).message)
+      throw this.refuse(peer, 'border-frame', 'malformed', (err as Error).message)
     }
     const me = this.ctx.identity.peerId
     const border = borderOf(me, peer)
-    const reply = (r: BorderResponse): Uint8Array => encodeFrame(BorderResponse, r)
+    const reply = (r: BorderResponse): Uint8Array => encodeFrame(BorderResponse, stamped(r, this.ctx.now()))
+    if (req.k === 'report') this.clock.observe(peer, req.time)
     switch (req.k) {
       case 'get-attestation': {
         const a = await this.ctx.store.getAttestation(border, req.start)
@@ -366,7 +426,7 @@ export class BorderService {
         const start = theirs.body.interval.start
         const held = await this.ctx.store.getAttestation(border, start)
         if (held !== undefined) return reply({ k: 'attestation', doc: held.bytes })
-        if (!/^[0-9]+(\.[0-9]+)?$/.test(req.tolerance)) throw this.refuse('border-frame', 'malformed', 'bad tolerance')
+        if (!/^[0-9]+(\.[0-9]+)?$/.test(req.tolerance)) throw this.refuse(peer, 'border-frame', 'malformed', 'bad tolerance')
         const disputed = await this.ctx.store.getDispute('usage', border, pad(start))
         // Still disputed unless the neighbour revised its figures since the dispute was recorded.
         if (disputed !== undefined && disputed.status === 'open' && revisionOf(theirs) <= recordedRevision(disputed.detail)) {
@@ -375,10 +435,17 @@ export class BorderService {
         }
         const why = await this.eligibility(peer, start)
         if (why !== undefined) {
-          if (why.k === 'declined') await this.ctx.store.batch().putMeta(`skip:${border}:${pad(start)}`, why.reason).deletePending('interval', intervalKey(peer, start)).write()
+          if (why.k === 'declined') await this.skip(peer, start, why.reason)
           return reply(why)
         }
-        const mine = await this.ownReport(peer, start)
+        let mine: { doc: UsageReport, bytes: Uint8Array }
+        try {
+          mine = await this.ownReport(peer, start)
+        } catch (err) {
+          // Both sides leave the interval out: the neighbour records it as declined.
+          if (err instanceof Unreportable) return reply({ k: 'declined', reason: `the neighbour cannot sign its report for this interval (${err.message})`.slice(0, 500) })
+          throw err
+        }
         const tolerance = this.toleranceWith(peer, req.tolerance)
         const r = this.reconcileReports(mine.doc, theirs, tolerance)
         if (!r.ok) {
@@ -400,19 +467,24 @@ export class BorderService {
     const { ctx } = this
     const why = await this.eligibility(peer, start)
     if (why !== undefined) {
-      if (why.k === 'declined') {
-        const border = borderOf(ctx.identity.peerId, peer)
-        await ctx.store.batch().putMeta(`skip:${border}:${pad(start)}`, why.reason).deletePending('interval', intervalKey(peer, start)).write()
-      }
+      if (why.k === 'declined') await this.skip(peer, start, why.reason)
       return why.k
     }
-    const mine = await this.ownReport(peer, start)
+    let mine: { doc: UsageReport, bytes: Uint8Array }
+    try {
+      mine = await this.ownReport(peer, start)
+    } catch (err) {
+      if (err instanceof Unreportable) return 'disputed'
+      throw err
+    }
     const tolerance = ctx.neighbours.get(peer)?.tolerance ?? '0'
     let res: BorderResponse
+    const sentAt = ctx.now()
     try {
-      res = decodeFrame(BorderResponse, await request(ctx.node, peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'report', doc: mine.bytes, tolerance }), {
+      res = decodeFrame(BorderResponse, await request(ctx.node, peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'report', doc: mine.bytes, tolerance, time: sentAt }), {
         maxResponseBytes: MAX_FRAME_BYTES.border, timeoutMs: 15_000
       }))
+      if ('time' in res) this.clock.observe(peer, res.time, sentAt)
     } catch (err) {
       ctx.metrics.exchanges.inc({ protocol: 'border', result: 'error' })
       ctx.log.debug({ peer: this.nameOf(peer), start, err: (err as Error).message }, 'border exchange failed; will retry')
@@ -422,17 +494,17 @@ export class BorderService {
     switch (res.k) {
       case 'attestation': {
         const doc = this.checkAttestation(res.doc, peer)
-        if (doc.body.interval.start !== start) throw this.refuse('usage-attestation', 'interval-mismatch', 'answer is for another interval')
+        if (doc.body.interval.start !== start) throw this.refuse(peer, 'usage-attestation', 'interval-mismatch', 'answer is for another interval')
         await this.storeAttestation(peer, doc)
         return 'attested'
       }
       case 'cosign': {
         const theirs = this.checkPeerReport(res.report, peer, start)
         const d = decodeDocument(res.doc, 'usage-attestation')
-        if (!d.ok) throw this.refuse('usage-attestation', d.error.code, d.error.message)
+        if (!d.ok) throw this.refuse(peer, 'usage-attestation', d.error.code, d.error.message)
         const half = d.value
         const tol = half.body.rule.tolerance
-        if (compareDecimal(tol, tolerance) > 0) throw this.refuse('usage-attestation', 'tolerance', `neighbour used tolerance ${tol}, above ours ${tolerance}`)
+        if (compareDecimal(tol, tolerance) > 0) throw this.refuse(peer, 'usage-attestation', 'tolerance', `neighbour used tolerance ${tol}, above ours ${tolerance}`)
         const r = this.reconcileReports(mine.doc, theirs, tol)
         if (!r.ok) {
           await this.recordDispute(peer, start, mine.doc, theirs, r)
@@ -441,9 +513,9 @@ export class BorderService {
         const expected = this.attestationBody(mine.doc, theirs, tol, r)
         const ours = sign(ctx.identity, 'usage-attestation', expected)
         if (!ours.ok) throw new Error(ours.error.message)
-        if (docId(ours.value) !== docId(half)) throw this.refuse('usage-attestation', 'mismatch', 'neighbour computed a different attestation from the same reports')
+        if (docId(ours.value) !== docId(half)) throw this.refuse(peer, 'usage-attestation', 'mismatch', 'neighbour computed a different attestation from the same reports')
         const v = verifyDocument(half, [peer])
-        if (!v.ok) throw this.refuse('usage-attestation', v.error.code, v.error.message)
+        if (!v.ok) throw this.refuse(peer, 'usage-attestation', v.error.code, v.error.message)
         const full = cosign(ctx.identity, half)
         if (!full.ok) throw new Error(full.error.message)
         await this.storeAttestation(peer, full.value, theirs)
@@ -458,8 +530,7 @@ export class BorderService {
         return 'disputed'
       }
       case 'declined': {
-        const border = borderOf(ctx.identity.peerId, peer)
-        await ctx.store.batch().putMeta(`skip:${border}:${pad(start)}`, res.reason).deletePending('interval', intervalKey(peer, start)).write()
+        await this.skip(peer, start, res.reason)
         ctx.log.info({ peer: this.nameOf(peer), start, reason: res.reason }, 'interval declined by neighbour')
         return 'declined'
       }
@@ -506,6 +577,11 @@ export class BorderService {
       return false
     }
   }
+}
+
+/** A response with our clock reading, where the frame has room for one. */
+function stamped (r: BorderResponse, now: number): BorderResponse {
+  return r.k === 'ok' || r.k === 'none' ? r : { ...r, time: now }
 }
 
 /** The neighbour's report revision a usage dispute was recorded with (0 for disputes recorded before revisions). */

@@ -9,6 +9,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { AgentConfigSchema, type AgentConfigFile, type NeighbourConfig, type UsageSourceConfig } from './schema.js'
 
 export class ConfigError extends Error {
@@ -87,9 +88,12 @@ export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
     if (ids.has(n.peerId)) throw new ConfigError(`${field}.peerId`, 'duplicate neighbour PeerId', 'list each neighbour once')
     ids.add(n.peerId)
     if (n.addrs.length === 0) throw new ConfigError(`${field}.addrs`, 'no address to dial', 'add at least one multiaddr, e.g. /ip4/192.0.2.1/tcp/7000')
+    n.addrs.forEach((a, j) => { checkMultiaddr(a, `${field}.addrs[${j}]`) })
+    if (n.tolerance !== undefined && Number(n.tolerance) > 1) throw new ConfigError(`${field}.tolerance`, `${n.tolerance} is ${Number(n.tolerance) * 100} %: figures that far apart are not the same measurement`, 'give a relative tolerance from 0 to 1, e.g. "0.01" for 1 %')
     return { name: n.name, peerId: n.peerId, addrs: n.addrs, status: n.status, tolerance: n.tolerance ?? DEFAULTS.tolerance }
   })
   ;(c.clearers ?? []).forEach((p, i) => { checkPeerId(p, `clearers[${i}]`) })
+  c.listen.forEach((a, j) => { checkMultiaddr(a, `listen[${j}]`) })
   const intervalMs = c.interval?.lengthMs ?? DEFAULTS.intervalMs
   const graceMs = c.interval?.graceMs ?? Math.floor(intervalMs / 10)
   if (graceMs >= intervalMs) throw new ConfigError('interval.graceMs', 'must be shorter than interval.lengthMs')
@@ -105,6 +109,14 @@ export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
     neighbours,
     clearers: c.clearers ?? [],
     logLevel: c.logLevel ?? 'info'
+  }
+}
+
+function checkMultiaddr (s: string, field: string): void {
+  try {
+    multiaddr(s)
+  } catch (err) {
+    throw new ConfigError(field, `not a multiaddr: ${JSON.stringify(s)} (${(err as Error).message})`, 'write it like /ip4/192.0.2.1/tcp/7000, /ip6/2001:db8::1/tcp/7000 or /dns4/peer.example/tcp/7000')
   }
 }
 

@@ -1,95 +1,44 @@
 /**
  * The agent's HTTP API: read-only JSON views for operators and tests, `/health`, Prometheus
- * `/metrics`, counter pushes on `POST /v1/usage`, and, for loopback callers only, `POST /v1/tariff`
- * (`splitedge tariff publish`) and `POST /v1/disputes/revise` (`splitedge disputes revise`: resolve
- * a usage dispute by revising our figures, see border/service.ts `revise`). Bodies are size-limited and parsed strictly; errors are JSON with a
- * message that names the field.
+ * `/metrics`, counter pushes on `POST /v1/usage`, and, for loopback callers only, the operator's
+ * writes: `POST /v1/tariff` (`splitedge tariff publish`), `POST /v1/disputes/revise` (`splitedge
+ * disputes revise`) and `POST /v1/usage/discard` (`splitedge usage discard`). Bodies are
+ * size-limited, must be JSON, and are checked before anything else reads them; errors are JSON
+ * with a code and a message that names the field (http/errors.ts maps codes to statuses).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { writeFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { decodeDocument } from '@splitedge/wire'
-import { fromMinorUnits, peersOf } from '@splitedge/store'
-import { brokerageView, isModelError, type Statement } from '@splitedge/model'
 import type { Agent } from '../agent.js'
-import { UsageError } from '../usage/source.js'
-import { ConfigError } from '../config/load.js'
-import type { ReviseInput, ReviseRefusal } from '../border/revise.js'
+import { UsageError } from '../usage/push.js'
+import type { ReviseInput } from '../border/revise.js'
+import { HttpError, REVISE_STATUS, answerFor, sendJson } from './errors.js'
+import { listQuery, nextPageHeaders, readBody, readJson } from './body.js'
+import { Views, type Paged } from './views.js'
+
+export { HttpError } from './errors.js'
+export { Views } from './views.js'
 
 export interface HttpApi { url: string, close: () => Promise<void> }
-
-const MAX_BODY = 4 * 1024 * 1024
-
-/** An HTTP answer other than 200, with the message the JSON error carries. */
-export class HttpError extends Error {
-  constructor (readonly status: number, message: string) { super(message) }
-}
-
-async function readBody (req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const c of req) {
-    size += (c as Buffer).length
-    if (size > MAX_BODY) throw new HttpError(413, `body over ${MAX_BODY} bytes`)
-    chunks.push(c as Buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-const json = (res: ServerResponse, status: number, body: unknown): void => {
-  const text = JSON.stringify(body, (_k, v) => typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v, 2)
-  res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(text + '\n')
-}
 
 export const isLoopback = (addr: string | undefined): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
 
 /** Operator actions that change what the agent signs are taken from this host only: 403 otherwise. */
 export function requireLoopback (remoteAddress: string | undefined, what: string): void {
-  if (!isLoopback(remoteAddress)) throw new HttpError(403, `${what} is only accepted from loopback`)
-}
-
-/** HTTP status of each refusal of a revision. */
-const REVISE_STATUS: Record<ReviseRefusal, number> = {
-  'unknown-neighbour': 400, 'bad-figures': 400, 'not-disputed': 409, settled: 409, 'no-reports': 409, conflict: 409
-}
-
-/** `POST /v1/disputes/revise` body: { neighbour, intervalStart, accept: true } or { neighbour, intervalStart, lines }. */
-async function revise (agent: Agent, text: string): Promise<unknown> {
-  let body: unknown
-  try { body = JSON.parse(text) } catch { throw new HttpError(400, 'body is not JSON') }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'body must be an object { neighbour, intervalStart, accept | lines }')
-  const b = body as { neighbour?: unknown, intervalStart?: unknown, accept?: unknown, lines?: unknown }
-  if (typeof b.neighbour !== 'string') throw new UsageError('neighbour', 'must be a neighbour\'s name or PeerId')
-  const peer = agent.usage.resolvePeer(b.neighbour, 'neighbour')
-  const { intervalMs } = agent.ctx.config
-  if (typeof b.intervalStart !== 'number' || !Number.isSafeInteger(b.intervalStart) || b.intervalStart < 0 || b.intervalStart % intervalMs !== 0) {
-    throw new UsageError('intervalStart', `must be an interval start (a multiple of ${intervalMs} ms)`)
-  }
-  if ((b.accept !== undefined) === (b.lines !== undefined)) throw new UsageError('accept', 'give either accept: true (adopt the neighbour\'s figures) or lines (corrected figures), not both')
-  let input: ReviseInput
-  if (b.accept !== undefined) {
-    if (b.accept !== true) throw new UsageError('accept', 'must be true')
-    input = { accept: true }
-  } else {
-    input = { lines: agent.usage.corrected(peer, b.lines, 'lines').lines }
-  }
-  const out = await agent.border.revise(peer, b.intervalStart, input)
-  if (!out.ok) throw new HttpError(REVISE_STATUS[out.code], out.message)
-  return { neighbour: agent.border.nameOf(peer), intervalStart: b.intervalStart, report: out.report, revision: out.revision, lines: out.lines, metrics: out.metrics }
+  if (!isLoopback(remoteAddress)) throw new HttpError(403, `${what} is only accepted from loopback`, 'forbidden')
 }
 
 export async function startHttpApi (agent: Agent, opts: { host: string, port: number }): Promise<HttpApi> {
-  const views = new Views(agent)
+  const table = routes(agent, new Views(agent))
   const server = createServer((req, res) => {
-    void route(agent, views, req, res).catch((err: unknown) => {
-      if (err instanceof HttpError) return json(res, err.status, { error: err.message })
-      if (err instanceof UsageError) return json(res, err.status, { error: err.message, field: err.field })
-      if (err instanceof ConfigError) return json(res, 400, { error: err.message, field: err.field })
+    void route(table, req, res).catch((err: unknown) => {
+      const a = answerFor(err)
+      if (req.method === 'POST' && new URL(req.url ?? '/', 'http://agent').pathname === '/v1/usage') agent.ctx.metrics.usagePushes.inc({ result: a?.body.code ?? 'internal' })
+      if (a !== undefined) return sendJson(res, a.status, a.body)
       agent.ctx.log.error({ err: (err as Error).message, url: req.url }, 'http handler failed')
-      json(res, 500, { error: 'internal error' })
+      sendJson(res, 500, { error: 'internal error', code: 'internal' })
     })
   })
   return await listenHttp(server, opts)
@@ -113,158 +62,155 @@ export async function listenHttp (server: Server, opts: { host: string, port: nu
   }
 }
 
-async function route (agent: Agent, views: Views, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://agent')
-  const q = url.searchParams
-  const method = req.method ?? 'GET'
-  const get = method === 'GET' || method === 'HEAD'
-  switch (`${get ? 'GET' : method} ${url.pathname}`) {
-    case 'GET /health':
-      return json(res, 200, { ok: true, name: agent.ctx.config.name, peerId: agent.peerId, neighboursConnected: agent.connected().length, neighbours: agent.ctx.neighbours.size })
-    case 'GET /metrics': {
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
+
+function routes (agent: Agent, views: Views): Record<string, Handler> {
+  const list = (view: (q: ReturnType<typeof listQuery>) => Promise<Paged<unknown>>): Handler => async (_req, res, url) => {
+    const page = await view(listQuery(url.searchParams))
+    sendJson(res, 200, page.items, nextPageHeaders(url, page.next))
+  }
+  return {
+    'GET /health': async (_req, res) => { sendJson(res, 200, health(agent)) },
+    'GET /metrics': async (_req, res) => {
       res.writeHead(200, { 'content-type': agent.ctx.metrics.registry.contentType })
       res.end(await agent.ctx.metrics.registry.metrics())
-      return
-    }
-    case 'GET /v1/neighbours': return json(res, 200, await views.neighbours())
-    case 'GET /v1/tariffs': return json(res, 200, await views.tariffs())
-    case 'GET /v1/attestations': return json(res, 200, await views.attestations(q.get('neighbour') ?? undefined))
-    case 'GET /v1/disputes': return json(res, 200, await views.disputes())
-    case 'GET /v1/statements': return json(res, 200, await views.statements(q.get('neighbour') ?? undefined))
-    case 'GET /v1/ledger': return json(res, 200, await views.ledger())
-    case 'GET /v1/brokerage': return json(res, 200, await views.brokerage())
-    case 'GET /v1/counters': return json(res, 200, agent.counters())
-    case 'POST /v1/usage': {
-      let body: unknown
-      try { body = JSON.parse(await readBody(req)) } catch (err) { if (err instanceof HttpError) throw err; throw new HttpError(400, 'body is not JSON') }
-      const items = Array.isArray(body) ? body : [body]
-      return json(res, 200, await agent.usage.push(items as never))
-    }
-    case 'POST /v1/tariff': {
+    },
+    'GET /v1/neighbours': async (_req, res) => { sendJson(res, 200, await views.neighbours()) },
+    'GET /v1/tariffs': list(async q => await views.tariffs(q)),
+    'GET /v1/attestations': list(async q => await views.attestations(q)),
+    'GET /v1/disputes': list(async q => await views.disputes(q)),
+    'GET /v1/statements': list(async q => await views.statements(q)),
+    'GET /v1/brokerage': list(async q => await views.brokerage(q)),
+    'GET /v1/ledger': async (_req, res, url) => {
+      const l = await views.ledger(listQuery(url.searchParams))
+      sendJson(res, 200, l, nextPageHeaders(url, l.next))
+    },
+    'GET /v1/export/statements.ndjson': async (_req, res, url) => { await exportStatements(views, res, url) },
+    'GET /v1/counters': async (_req, res) => { sendJson(res, 200, agent.counters()) },
+    'GET /v1/usage': async (_req, res, url) => { sendJson(res, 200, await usageView(agent, url.searchParams)) },
+    'POST /v1/usage': async (req, res) => {
+      const key = req.headers['idempotency-key']
+      const body = await readJson(req)
+      const r = await agent.usage.intake(body, typeof key === 'string' ? { key } : {})
+      agent.ctx.metrics.usagePushes.inc({ result: r.replayed ? 'replayed' : 'accepted' })
+      sendJson(res, 200, r.answer, r.replayed ? { 'idempotent-replayed': 'true' } : {})
+    },
+    'POST /v1/usage/discard': async (req, res) => {
+      requireLoopback(req.socket.remoteAddress, 'discarding usage')
+      sendJson(res, 200, await discard(agent, await readJson(req)))
+    },
+    'POST /v1/tariff': async (req, res) => {
       requireLoopback(req.socket.remoteAddress, 'tariff publishing')
-      const text = await readBody(req)
-      const dir = await mkdtemp(join(tmpdir(), 'splitedge-tariff-'))
-      try {
-        const file = join(dir, 'tariff.yaml')
-        await writeFile(file, text)
-        return json(res, 200, await agent.publishTariffFile(file))
-      } finally {
-        await rm(dir, { recursive: true, force: true })
-      }
-    }
-    case 'POST /v1/disputes/revise': {
+      sendJson(res, 200, await publishTariff(agent, await readBody(req)))
+    },
+    'POST /v1/disputes/revise': async (req, res) => {
       requireLoopback(req.socket.remoteAddress, 'revising usage')
-      return json(res, 200, await revise(agent, await readBody(req)))
+      sendJson(res, 200, await revise(agent, await readJson(req)))
     }
-    default:
-      throw new HttpError(404, `no route ${method} ${url.pathname}`)
   }
 }
 
-/** JSON views of the agent's state, named by neighbour where possible. */
-export class Views {
-  constructor (private readonly agent: Agent) {}
-  private get ctx () { return this.agent.ctx }
-  private name (peer: string): string { return peer === this.ctx.identity.peerId ? this.ctx.config.name : this.ctx.neighbours.get(peer)?.name ?? peer }
-  private other (border: string): string { const [a, b] = peersOf(border); return a === this.ctx.identity.peerId ? b : a }
+async function route (table: Record<string, Handler>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://agent')
+  const method = req.method ?? 'GET'
+  const handler = table[`${method === 'HEAD' ? 'GET' : method} ${url.pathname}`]
+  if (handler !== undefined) return await handler(req, res, url)
+  if (Object.keys(table).some(k => k.endsWith(` ${url.pathname}`))) throw new HttpError(405, `${method} is not allowed on ${url.pathname}`, 'method-not-allowed')
+  throw new HttpError(404, `no route ${method} ${url.pathname}`, 'not-found')
+}
 
-  async neighbours (): Promise<unknown[]> {
-    const connected = new Set(this.agent.connected())
-    return await Promise.all([...this.ctx.neighbours.values()].map(async n => {
-      const t = await this.agent.view.latest(n.peerId)
-      return {
-        name: n.name, peerId: n.peerId, status: n.status, connected: connected.has(n.peerId),
-        since: await this.agent.border.since(n.peerId),
-        pendingIntervals: (await this.agent.border.pending(n.peerId)).length,
-        tariff: t === undefined ? null : { seq: t.seq, id: t.id, effective: t.body.effective }
-      }
-    }))
+/** Liveness plus what an operator must act on: clocks beyond the allowance. */
+function health (agent: Agent): unknown {
+  const clock = agent.clock.problems()
+  return {
+    ok: clock.length === 0,
+    status: clock.length === 0 ? 'ok' : 'degraded',
+    name: agent.ctx.config.name,
+    peerId: agent.peerId,
+    neighboursConnected: agent.connected().length,
+    neighbours: agent.ctx.neighbours.size,
+    problems: clock.map(c => ({ kind: 'clock-skew', ...c, message: `clock of ${c.neighbour} differs from ours by ${c.offsetMs} ms (allowance ${c.allowanceMs} ms): intervals will not attest` }))
   }
+}
 
-  async tariffs (): Promise<unknown[]> {
-    const out = []
-    for (const issuer of [this.ctx.identity.peerId, ...this.ctx.neighbours.keys()]) {
-      for (const rec of await this.ctx.store.tariffsOf(issuer)) {
-        const t = await this.agent.view.byId(rec.id)
-        if (t !== undefined) out.push({ issuer: this.name(issuer), peerId: issuer, seq: t.seq, id: t.id, published: t.body.published, effective: t.body.effective, pricing: t.pricing })
-      }
-    }
-    return out
+/** `GET /v1/usage?neighbour=N&interval=START`: the counters stored for one interval now. */
+async function usageView (agent: Agent, q: URLSearchParams): Promise<unknown> {
+  const peer = agent.usage.resolvePeer(q.get('neighbour') ?? '', 'neighbour')
+  const start = intervalParam(agent, q.get('interval'), 'interval')
+  const c = await agent.usage.counters(peer, start)
+  const name = (p: string): string => p === agent.peerId ? agent.ctx.config.name : agent.ctx.neighbours.get(p)?.name ?? p
+  return {
+    neighbour: name(peer),
+    intervalStart: start,
+    state: c.sealed === undefined ? 'open' : 'closed',
+    ...(c.sealed !== undefined ? { closedBy: c.sealed } : {}),
+    version: c.version,
+    lines: Object.values(c.lines).map(l => ({ class: l.class, direction: l.from === agent.peerId ? 'out' : 'in', volume: l.volume, ...(l.messages !== undefined ? { messages: l.messages } : {}) })),
+    metrics: Object.values(c.metrics).map(m => ({ class: m.class, subject: m.subject === agent.peerId ? 'self' : 'neighbour', metric: m.metric, value: m.value }))
   }
+}
 
-  async attestations (neighbour?: string): Promise<unknown[]> {
-    const out = []
-    for (const n of this.ctx.neighbours.values()) {
-      if (neighbour !== undefined && neighbour !== n.name && neighbour !== n.peerId) continue
-      const border = [this.ctx.identity.peerId, n.peerId].sort().join('|')
-      for (const a of await this.ctx.store.listAttestations(border, 0, Number.MAX_SAFE_INTEGER)) {
-        const d = decodeDocument(a.bytes, 'usage-attestation')
-        if (!d.ok) continue
-        out.push({ neighbour: n.name, intervalStart: a.intervalStart, id: a.id, lines: d.value.body.lines, metrics: d.value.body.metrics, signers: d.value.sigs.map(s => s.signer) })
-      }
-    }
-    return out
-  }
+function intervalParam (agent: Agent, v: unknown, field: string): number {
+  const { intervalMs } = agent.ctx.config
+  if (typeof v !== 'number' && (typeof v !== 'string' || !/^[0-9]{1,16}$/.test(v))) throw new UsageError('invalid', field, `must be an interval start (a multiple of ${intervalMs} ms)`)
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n % intervalMs !== 0) throw new UsageError('invalid', field, `must be an interval start (a multiple of ${intervalMs} ms)`)
+  return n
+}
 
-  async disputes (): Promise<unknown[]> {
-    return (await this.ctx.store.listDisputes()).map(d => ({ ...d, neighbour: this.name(this.other(d.border)) }))
-  }
+/** `POST /v1/usage/discard` body: { neighbour, intervalStart, classes? }. */
+async function discard (agent: Agent, body: unknown): Promise<unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new UsageError('invalid', '(body)', 'must be an object { neighbour, intervalStart, classes? }')
+  const b = body as { neighbour?: unknown, intervalStart?: unknown, classes?: unknown }
+  const peer = agent.usage.resolvePeer(typeof b.neighbour === 'string' ? b.neighbour : '', 'neighbour')
+  const start = intervalParam(agent, b.intervalStart, 'intervalStart')
+  if (b.classes !== undefined && (!Array.isArray(b.classes) || !b.classes.every(c => typeof c === 'string'))) throw new UsageError('invalid', 'classes', 'must be a list of class ids')
+  return { neighbour: agent.border.nameOf(peer), intervalStart: start, ...await agent.border.discard(peer, start, b.classes as string[] | undefined) }
+}
 
-  /** Co-signed statements, decoded, with who pays whom. */
-  async statementDocs (neighbour?: string): Promise<Array<{ neighbour: string, peerId: string, id: string, body: import('@splitedge/wire').SettlementStatementBody }>> {
-    const out = []
-    for (const s of await this.ctx.store.listStatements()) {
-      const peer = this.other(s.border)
-      const n = this.ctx.neighbours.get(peer)
-      if (neighbour !== undefined && neighbour !== n?.name && neighbour !== peer) continue
-      const d = decodeDocument(s.bytes, 'settlement-statement')
-      if (!d.ok) continue
-      out.push({ neighbour: n?.name ?? peer, peerId: peer, id: s.id, body: d.value.body })
-    }
-    return out
+/** `POST /v1/disputes/revise` body: { neighbour, intervalStart, accept: true } or { neighbour, intervalStart, lines }. */
+async function revise (agent: Agent, body: unknown): Promise<unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'body must be an object { neighbour, intervalStart, accept | lines }', 'invalid')
+  const b = body as { neighbour?: unknown, intervalStart?: unknown, accept?: unknown, lines?: unknown }
+  if (typeof b.neighbour !== 'string') throw new UsageError('invalid', 'neighbour', 'must be a neighbour\'s name or PeerId')
+  const peer = agent.usage.resolvePeer(b.neighbour, 'neighbour')
+  const start = intervalParam(agent, b.intervalStart, 'intervalStart')
+  if ((b.accept !== undefined) === (b.lines !== undefined)) throw new UsageError('invalid', 'accept', 'give either accept: true (adopt the neighbour\'s figures) or lines (corrected figures), not both')
+  let input: ReviseInput
+  if (b.accept !== undefined) {
+    if (b.accept !== true) throw new UsageError('invalid', 'accept', 'must be true')
+    input = { accept: true }
+  } else {
+    input = { lines: agent.usage.corrected(peer, b.lines, 'lines').lines }
   }
+  const out = await agent.border.revise(peer, start, input)
+  if (!out.ok) throw new HttpError(REVISE_STATUS[out.code], out.message, out.code)
+  return { neighbour: agent.border.nameOf(peer), intervalStart: start, report: out.report, revision: out.revision, lines: out.lines, metrics: out.metrics }
+}
 
-  async statements (neighbour?: string): Promise<unknown[]> {
-    return (await this.statementDocs(neighbour)).map(s => {
-      const [a, b] = s.body.border
-      const net = s.body.net
-      const payer = net.startsWith('-') ? b : a
-      const payee = payer === a ? b : a
-      return {
-        neighbour: s.neighbour, id: s.id, period: s.body.period, currency: s.body.currency,
-        net: s.body.net, payer: this.name(payer), payee: this.name(payee), amount: net.replace(/^-/, ''),
-        lines: s.body.lines.map(l => ({ ...l, from: this.name(l.from), to: this.name(l.to) })),
-        attestations: s.body.attestations.length
-      }
-    })
+/** The tariff YAML in the body, published through the same loader as the config's tariff file. */
+async function publishTariff (agent: Agent, text: string): Promise<unknown> {
+  const dir = await mkdtemp(join(tmpdir(), 'splitedge-tariff-'))
+  try {
+    const file = join(dir, 'tariff.yaml')
+    await writeFile(file, text)
+    return await agent.publishTariffFile(file)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
+}
 
-  async ledger (): Promise<unknown> {
-    const balances = (await this.ctx.store.balances()).map(b => ({
-      account: b.account, currency: b.currency, debits: fromMinorUnits(b.debits, b.decimals), credits: fromMinorUnits(b.credits, b.decimals), net: fromMinorUnits(b.net, b.decimals)
-    }))
-    const entries = (await this.ctx.store.entries()).map(e => ({ ...e, amount: fromMinorUnits(e.amount, e.decimals) }))
-    return { balances, entries, check: await this.ctx.store.checkLedger() }
+/** Every statement in the range as NDJSON, one page at a time, so the export never sits in memory whole. */
+async function exportStatements (views: Views, res: ServerResponse, url: URL): Promise<void> {
+  let q = { ...listQuery(url.searchParams), limit: 200 }
+  delete q.after
+  let page = await views.statements(q)
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+  for (;;) {
+    for (const s of page.items) if (!res.write(JSON.stringify(s) + '\n')) await new Promise(resolve => res.once('drain', resolve))
+    if (page.next === undefined) break
+    q = { ...q, after: page.next }
+    page = await views.statements(q)
   }
-
-  /** The brokerage view per period: what originators were charged, terminators paid, and retained. */
-  async brokerage (): Promise<unknown[]> {
-    const byPeriod = new Map<number, Statement[]>()
-    for (const s of await this.statementDocs()) {
-      const list = byPeriod.get(s.body.period.start) ?? []
-      list.push({ currency: s.body.currency, decimals: s.body.decimals, lines: s.body.lines.map(l => ({ ...l, kind: l.kind as Statement['lines'][number]['kind'] })), net: s.body.net })
-      byPeriod.set(s.body.period.start, list)
-    }
-    const out = []
-    for (const [start, sts] of [...byPeriod].sort((x, y) => x[0] - y[0])) {
-      try {
-        const v = brokerageView(this.ctx.identity.peerId, sts)
-        out.push({ periodStart: start, ...v, self: this.ctx.config.name, classes: v.classes.map(c => ({ ...c, factors: Object.fromEntries(Object.entries(c.factors).map(([k, f]) => [this.name(k), f])) })) })
-      } catch (err) {
-        if (!isModelError(err)) throw err
-        out.push({ periodStart: start, error: (err as Error).message })
-      }
-    }
-    return out
-  }
+  res.end()
 }

@@ -13,6 +13,8 @@ export interface AgentMetrics {
   attestations: Counter
   statements: Counter
   disputes: Counter<'kind'>
+  clockOffset: Gauge<'neighbour'>
+  usagePushes: Counter<'result'>
 }
 
 export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AgentMetrics {
@@ -26,6 +28,8 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AgentMe
     neighboursConnected: new Gauge({ name: 'splitedge_neighbours_connected', help: 'Configured neighbours currently connected', registers: [registry] }),
     attestations: new Counter({ name: 'splitedge_attestations_total', help: 'Co-signed usage attestations stored', registers: [registry] }),
     statements: new Counter({ name: 'splitedge_statements_total', help: 'Co-signed settlement statements stored', registers: [registry] }),
-    disputes: new Counter({ name: 'splitedge_disputes_total', help: 'Disputes recorded, by kind', labelNames: ['kind'], registers: [registry] })
+    disputes: new Counter({ name: 'splitedge_disputes_total', help: 'Disputes recorded, by kind', labelNames: ['kind'], registers: [registry] }),
+    clockOffset: new Gauge({ name: 'splitedge_clock_offset_ms', help: 'Last measured clock offset of each neighbour (theirs minus ours), ms', labelNames: ['neighbour'], registers: [registry] }),
+    usagePushes: new Counter({ name: 'splitedge_usage_pushes_total', help: 'Usage push requests, by result (accepted, replayed, or the refusal code)', labelNames: ['result'], registers: [registry] })
   }
 }

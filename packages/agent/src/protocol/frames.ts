@@ -36,9 +36,13 @@ export const TariffSyncResponse = Type.Union([
   O({ k: Type.Literal('none') })
 ])
 
+/**
+ * Border frames may carry the sender's clock (`time`, ms since the epoch) so each side can tell
+ * how far apart the two clocks are (see clock/skew.ts); the connection authenticates who sent it.
+ */
 export const BorderRequest = Type.Union([
   /** Our signed report for an interval, and our reconciliation tolerance. */
-  O({ k: Type.Literal('report'), doc: Bytes, tolerance: Dec }),
+  O({ k: Type.Literal('report'), doc: Bytes, tolerance: Dec, time: Type.Optional(Time) }),
   /** A fully co-signed attestation, delivered so both sides hold it. */
   O({ k: Type.Literal('attestation'), doc: Bytes }),
   /** Ask for the co-signed attestation of an interval. */
@@ -46,15 +50,15 @@ export const BorderRequest = Type.Union([
 ])
 export const BorderResponse = Type.Union([
   /** The responder already holds the co-signed attestation. */
-  O({ k: Type.Literal('attestation'), doc: Bytes }),
+  O({ k: Type.Literal('attestation'), doc: Bytes, time: Type.Optional(Time) }),
   /** The responder's report and its half of the attestation it computed. */
-  O({ k: Type.Literal('cosign'), report: Bytes, doc: Bytes }),
+  O({ k: Type.Literal('cosign'), report: Bytes, doc: Bytes, time: Type.Optional(Time) }),
   /** Beyond tolerance: the responder's report, so both record the same dispute. */
-  O({ k: Type.Literal('dispute'), report: Bytes }),
+  O({ k: Type.Literal('dispute'), report: Bytes, time: Type.Optional(Time) }),
   /** The interval is outside what the responder settles (before it started, no tariff in force). */
-  O({ k: Type.Literal('declined'), reason: Reason }),
+  O({ k: Type.Literal('declined'), reason: Reason, time: Type.Optional(Time) }),
   /** Try again later (interval not closed here yet, tariffs still syncing). */
-  O({ k: Type.Literal('not-ready'), reason: Reason }),
+  O({ k: Type.Literal('not-ready'), reason: Reason, time: Type.Optional(Time) }),
   O({ k: Type.Literal('ok') }),
   O({ k: Type.Literal('none') })
 ])
@@ -82,7 +86,12 @@ export type SettleRequest = Static<typeof SettleRequest>
 export type SettleResponse = Static<typeof SettleResponse>
 
 export class FrameError extends Error {
-  constructor (readonly code: 'encoding' | 'schema', message: string) {
+  /**
+   * `encoding`: not one complete DAG-CBOR item (bad CBOR, trailing bytes, indefinite lengths,
+   * non-minimal integers); `non-canonical`: decodes, but is not the canonical encoding of its value
+   * (map keys out of order, floats); `schema`: the value is not a frame of this protocol.
+   */
+  constructor (readonly code: 'encoding' | 'non-canonical' | 'schema', message: string) {
     super(message)
     this.name = 'FrameError'
   }
@@ -92,13 +101,26 @@ export function encodeFrame<S extends TSchema> (_schema: S, frame: Static<S>): U
   return dagCbor.encode(frame)
 }
 
-/** Decode and check a frame; throws FrameError naming the problem. */
+/**
+ * Decode and check a frame; throws FrameError naming the problem. Frames get the strictness of
+ * documents: a frame is accepted only in its one canonical DAG-CBOR encoding, so every encoding
+ * variant (key order, integer width, trailing bytes) is refused alike rather than some silently.
+ */
 export function decodeFrame<S extends TSchema> (schema: S, bytes: Uint8Array): Static<S> {
   let value: unknown
   try {
     value = dagCbor.decode(bytes)
   } catch (err) {
     throw new FrameError('encoding', `not DAG-CBOR: ${(err as Error).message}`)
+  }
+  let again: Uint8Array
+  try {
+    again = dagCbor.encode(value)
+  } catch (err) {
+    throw new FrameError('non-canonical', `does not re-encode: ${(err as Error).message}`)
+  }
+  if (again.length !== bytes.length || Buffer.compare(again, bytes) !== 0) {
+    throw new FrameError('non-canonical', 'not the canonical DAG-CBOR encoding (map keys out of order, or a float)')
   }
   const first = Value.Errors(schema, value).First()
   if (first !== undefined) throw new FrameError('schema', `${first.path === '' ? 'frame' : first.path}: ${first.message}`)
