@@ -141,7 +141,7 @@ export class Agent {
     const log = opts.logger ?? pino({ level: config.logLevel, base: { agent: config.name } })
     const identity = opts.identity ?? await loadKeyFile(config.keyPath)
     checkNotSelf(config, identity.peerId)
-    const store = opts.store ?? await openStore({ path: config.dataDir })
+    const store = opts.store ?? await openStore({ path: config.dataDir }).catch((err: unknown) => { throw startError(err, config) })
     // Whatever fails from here on closes what was opened: no half-started process keeps a port or the store.
     let node: NetNode | undefined
     let agent: Agent | undefined

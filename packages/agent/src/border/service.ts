@@ -422,7 +422,15 @@ export class BorderService {
         return reply({ k: 'ok' })
       }
       case 'report': {
-        const theirs = this.checkPeerReport(req.doc, peer)
+        let theirs: UsageReport
+        try {
+          theirs = this.checkPeerReport(req.doc, peer)
+        } catch (err) {
+          // Counted and logged as a rejection; answered as "not yet" with our clock, so a neighbour
+          // whose clock runs ahead can see by how much (clock/skew.ts).
+          if (err instanceof ProtocolRefusal && err.reason === 'future-interval') return reply({ k: 'not-ready', reason: err.message.slice(0, 500) })
+          throw err
+        }
         const start = theirs.body.interval.start
         const held = await this.ctx.store.getAttestation(border, start)
         if (held !== undefined) return reply({ k: 'attestation', doc: held.bytes })
