@@ -25,7 +25,7 @@ export interface AgentFiles { name: string, identity: Identity, config: string, 
 export interface NodeSpec { name: string, p2p: number, http: number }
 
 /** Keys, tariff and config files for agents joined by `edges` (indices into `nodes`). */
-export async function writeNetwork (dir: string, nodes: NodeSpec[], edges: Array<[number, number]>, opts: { intervalMs: number, graceMs: number, periodIntervals: number, seed: string, prices: string[] }): Promise<AgentFiles[]> {
+export async function writeNetwork (dir: string, nodes: NodeSpec[], edges: Array<[number, number]>, opts: { intervalMs: number, graceMs: number, periodIntervals: number, seed: string, prices: string[], usage?: Record<string, unknown> }): Promise<AgentFiles[]> {
   const ids: Identity[] = []
   for (const n of nodes) ids.push(await generateKeyFile(join(dir, `${n.name}.key`)))
   const out: AgentFiles[] = []
@@ -53,7 +53,7 @@ export async function writeNetwork (dir: string, nodes: NodeSpec[], edges: Array
       interval: { lengthMs: opts.intervalMs, graceMs: opts.graceMs },
       settlement: { periodIntervals: opts.periodIntervals },
       clockSkewMs: 2000,
-      usage: { source: 'synthetic', seed: opts.seed, meanVolume: 1_000_000, noise: 0.001 },
+      usage: opts.usage ?? { source: 'synthetic', seed: opts.seed, meanVolume: 1_000_000, noise: 0.001 },
       neighbours,
       logLevel: 'info'
     }))
@@ -135,6 +135,16 @@ export async function waitFor (what: string, fn: () => Promise<boolean>, timeout
     await new Promise(resolve => setTimeout(resolve, 150))
   }
   throw new Error(`timed out waiting for ${what}\n${diagnostics()}`)
+}
+
+/** A TCP port on loopback that was free a moment ago. */
+export async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  const s = createServer()
+  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
+  const port = (s.address() as { port: number }).port
+  await new Promise<void>(resolve => s.close(() => resolve()))
+  return port
 }
 
 export interface RunResult { code: number | null, stdout: string, stderr: string }

@@ -15,10 +15,30 @@ export async function apiUrl (t: ApiTarget): Promise<string> {
   return `http://${host.includes(':') ? `[${host}]` : host}:${c.http.port}`
 }
 
-export async function call (base: string, path: string, init?: { method: string, body: string, type: string }): Promise<unknown> {
+export interface CallInit { method: string, body: string, type: string, headers?: Record<string, string> }
+
+export async function call (base: string, path: string, init?: CallInit): Promise<unknown> {
+  return (await callWithHeaders(base, path, init)).body
+}
+
+/** Every item of a paged list (the API answers a page and points at the next with X-Next-Cursor). */
+export async function callAll (base: string, path: string): Promise<unknown[]> {
+  const out: unknown[] = []
+  let cursor: string | null = null
+  for (let i = 0; i < 100_000; i++) {
+    const sep = path.includes('?') ? '&' : '?'
+    const page = await callWithHeaders(base, cursor === null ? path : `${path}${sep}cursor=${encodeURIComponent(cursor)}`)
+    out.push(...(page.body as unknown[]))
+    cursor = page.headers.get('x-next-cursor')
+    if (cursor === null) return out
+  }
+  throw new Error(`${path}: the agent kept answering more pages`)
+}
+
+export async function callWithHeaders (base: string, path: string, init?: CallInit): Promise<{ body: unknown, headers: Headers }> {
   let res: Response
   try {
-    res = await fetch(base + path, init === undefined ? undefined : { method: init.method, body: init.body, headers: { 'content-type': init.type } })
+    res = await fetch(base + path, init === undefined ? undefined : { method: init.method, body: init.body, headers: { 'content-type': init.type, ...init.headers } })
   } catch (err) {
     throw new Error(`cannot reach the agent at ${base}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message} (is it running?)`)
   }
@@ -29,7 +49,7 @@ export async function call (base: string, path: string, init?: { method: string,
     const msg = typeof body === 'object' && body !== null && 'error' in body ? String((body as { error: unknown }).error) : text
     throw new Error(`agent answered ${res.status}: ${msg}`)
   }
-  return body
+  return { body, headers: res.headers }
 }
 
 export function addTargetOptions<T extends { option: (flags: string, desc: string) => T }> (cmd: T): T {

@@ -18,7 +18,7 @@ import { stringify as toYaml } from 'yaml'
 import { randomBytes } from 'node:crypto'
 import { generateKeyFile, loadKeyFile, sign, type Identity } from '@splitedge/wire'
 import { runClearingDemoFlow, type EndSigner } from '@splitedge/clearing'
-import { add, cmp, dec, format, resolveWeights, simulate, ZERO, type Dec, type PricingTariff, type SlaCriterion } from '@splitedge/model'
+import { simulate, type PricingTariff, type SlaCriterion } from '@splitedge/model'
 
 const BIN = fileURLToPath(new URL('../../../bin/splitedge.js', import.meta.url))
 
@@ -28,18 +28,27 @@ interface Border { a: string, b: string, status: 'customer' | 'peer' | 'transit'
 
 const inverse = (s: Border['status']): Border['status'] => s === 'customer' ? 'transit' : s === 'transit' ? 'customer' : 'peer'
 
-const tariffOf = (be: string, ef: string, weights: Record<string, { send: string, receive: string }>, sla?: SlaCriterion[]): Record<string, unknown> => ({
+const tariffOf = (be: string, ef: string, weights: Record<string, { send: string, receive: string }>, sla?: SlaCriterion[], extra: Record<string, unknown> = {}, efExtra: Record<string, unknown> = {}): Record<string, unknown> => ({
   currency: 'EUR',
   decimals: 6,
   unit: 'octet',
   classes: {
     be: { mode: 'unicast', quality: 'BE', price: be },
-    ef: { mode: 'unicast', quality: 'EF', price: ef, ...(sla !== undefined ? { sla } : {}) }
+    ef: { mode: 'unicast', quality: 'EF', price: ef, ...(sla !== undefined ? { sla } : {}), ...efExtra }
   },
-  weights
+  weights,
+  ...extra
 })
 
-/** The demo network. Prices are per octet; weights follow each neighbour's status. */
+const TRANSIT_2_WEIGHTS = { 'status:customer': { send: '2', receive: '1.5' }, 'status:peer': { send: '1', receive: '1' }, 'status:transit': { send: '0.5', receive: '0.5' } }
+
+/**
+ * The demo network. Prices are per octet; weights follow each neighbour's status. It shows every
+ * kind of statement line: transit-1 weights its customers' ef traffic more (a per-class weight);
+ * the backbone judges ef against transit-2 by a bilateral SLA that differs from the one its other
+ * border (transit-1) gets, and pays transit-2 a flat fee each period (a negative period fee);
+ * transit-2 changes its be price in the middle of a period (`DEMO_TARIFF_CHANGE`).
+ */
 export const DEMO_OPERATORS: Operator[] = [
   { name: 'edge-a', kind: 'edge ISP', tariff: tariffOf('0.0000015', '0.000004', { 'status:transit': { send: '0.5', receive: '0.5' }, 'status:customer': { send: '1', receive: '1' } }) },
   { name: 'edge-b', kind: 'edge ISP', tariff: tariffOf('0.0000015', '0.000004', { 'status:transit': { send: '0.5', receive: '0.5' }, 'status:customer': { send: '1', receive: '1' } }) },
@@ -48,15 +57,9 @@ export const DEMO_OPERATORS: Operator[] = [
     kind: 'transit',
     tariff: tariffOf('0.000001', '0.000003', {
       'status:customer': { send: '2', receive: '2' }, 'status:peer': { send: '1', receive: '1' }, 'status:transit': { send: '0.5', receive: '0.5' }
-    })
+    }, undefined, {}, { weights: { 'status:customer': { send: '3', receive: '2.5' } } })
   },
-  {
-    name: 'transit-2',
-    kind: 'transit',
-    tariff: tariffOf('0.0000012', '0.0000028', {
-      'status:customer': { send: '2', receive: '1.5' }, 'status:peer': { send: '1', receive: '1' }, 'status:transit': { send: '0.5', receive: '0.5' }
-    })
-  },
+  { name: 'transit-2', kind: 'transit', tariff: tariffOf('0.0000012', '0.0000028', TRANSIT_2_WEIGHTS) },
   {
     name: 'backbone',
     kind: 'backbone',
@@ -64,9 +67,16 @@ export const DEMO_OPERATORS: Operator[] = [
       // Patent-style sliding scales: the backbone is paid less when it misses its targets.
       { metric: 'delay_ms', bands: [{ upTo: '20', factor: '1' }, { upTo: '40', factor: '0.8' }, { upTo: '50', factor: '0.5' }, { factor: '0' }] },
       { metric: 'availability_pct', bands: [{ atLeast: '99.9', factor: '1' }, { atLeast: '99.5', factor: '0.9' }, { factor: '0.5' }] }
-    ])
+    ], {
+      // transit-2's agreement: a stricter delay scale, judged on the period's worst value.
+      bilateralSla: { 'transit-2': { ef: [{ metric: 'delay_ms', window: 'period', bands: [{ upTo: '10', factor: '1' }, { upTo: '30', factor: '0.7' }, { factor: '0.4' }] }] } },
+      periodFee: { 'transit-2': '-0.05' }
+    })
   }
 ]
+
+/** transit-2's second version: be up from 0.0000012 to 0.0000013, published inside a period. */
+export const DEMO_TARIFF_CHANGE = { name: 'transit-2', tariff: tariffOf('0.0000013', '0.0000028', TRANSIT_2_WEIGHTS) }
 
 export const DEMO_BORDERS: Border[] = [
   { a: 'edge-a', b: 'transit-1', status: 'transit' },
@@ -118,9 +128,9 @@ async function getJson<T> (url: string): Promise<T> {
 const sleep = async (ms: number): Promise<void> => { await new Promise(r => setTimeout(r, ms)) }
 const out = (s: string): void => { process.stdout.write(s + '\n') }
 
-interface StatementView { neighbour: string, id: string, period: { start: number, end: number }, currency: string, net: string, payer: string, payee: string, amount: string, attestations: number, lines: Array<{ kind: string, class: string | null, from: string, to: string, volume: string, amount: string, factors: Record<string, string>, tariffs: Record<string, string> }> }
-interface AttestationView { neighbour: string, intervalStart: number, id: string, lines: Array<{ class: string, from: string, to: string, volume: string }>, metrics: Array<{ subject: string, class: string, metric: string, value: string }> }
-interface TariffView { peerId: string, id: string, pricing: PricingTariff }
+interface StatementView { neighbour: string, id: string, period: { start: number, end: number }, currency: string, net: string, payer: string, payee: string, amount: string, attestations: number, lines: Array<{ kind: string, class: string | null, from: string, to: string, volume: string, amount: string, factors: Record<string, string>, tariffs: Record<string, string>, note?: string }> }
+interface AttestationView { neighbour: string, intervalStart: number, id: string, lines: Array<{ class: string, from: string, to: string, volume: string, messages?: number | string }>, metrics: Array<{ subject: string, class: string, metric: string, value: string }> }
+interface TariffView { peerId: string, id: string, effective: number, pricing: PricingTariff }
 
 export async function runDemo (opts: Options): Promise<void> {
   const intervalMs = int(opts.intervalMs, 'interval-ms', 200)
@@ -225,6 +235,7 @@ export async function runDemo (opts: Options): Promise<void> {
 
     // Progress until every border has `periods` complete periods co-signed on both sides.
     const full = (s: StatementView): boolean => s.attestations === periodIntervals
+    let changePeriod: number | undefined
     let lastLine = 0
     for (;;) {
       for (const r of running) if (r.child.exitCode !== null) throw new Error(`agent ${r.name} exited with code ${r.child.exitCode}; see ${r.log}`)
@@ -232,9 +243,9 @@ export async function runDemo (opts: Options): Promise<void> {
       const attested = new Set<string>()
       let disputes = 0
       for (const r of running) {
-        stmts.set(r.name, await getJson<StatementView[]>(`${r.url}/v1/statements`))
-        for (const a of await getJson<AttestationView[]>(`${r.url}/v1/attestations`)) attested.add(a.id)
-        disputes += (await getJson<unknown[]>(`${r.url}/v1/disputes`)).length
+        stmts.set(r.name, await getAll<StatementView>(`${r.url}/v1/statements`))
+        for (const a of await getAll<AttestationView>(`${r.url}/v1/attestations`)) attested.add(a.id)
+        disputes += (await getAll<unknown>(`${r.url}/v1/disputes`)).length
       }
       // Periods co-signed on both sides of a border, complete (every interval attested).
       const completeOn = (b: Border): Set<number> => {
@@ -243,8 +254,14 @@ export async function runDemo (opts: Options): Promise<void> {
       }
       const perBorder = DEMO_BORDERS.map(completeOn)
       const done = perBorder.map(p => p.size)
-      // The report restates periods that every border settled completely.
-      const everywhere = [...(perBorder[0] ?? [])].filter(start => perBorder.every(p => p.has(start))).length
+      // Once every border settles, transit-2 changes its tariff inside a period; the report
+      // restates periods that every border settled completely, from that period on.
+      const allStarts = [...(perBorder[0] ?? [])].filter(start => perBorder.every(p => p.has(start)))
+      if (changePeriod === undefined && allStarts.length > 0) {
+        changePeriod = await changeTariffMidPeriod(running, intervalMs, periodIntervals, deadline)
+        out(`transit-2 published a new tariff version inside the period starting ${new Date(changePeriod).toISOString().slice(11, 19)} (be 0.0000012 -> 0.0000013 from its next interval)`)
+      }
+      const everywhere = changePeriod === undefined ? 0 : allStarts.filter(start => start >= (changePeriod as number)).length
       const settled = new Set([...stmts.values()].flat().map(s => s.id)).size
       if (Date.now() - lastLine >= 2000 || everywhere >= periods) {
         out(`[${String(Math.round((Date.now() - started) / 1000)).padStart(4)}s] attestations ${attested.size} · co-signed statements ${settled} · complete periods per border ${done.join('/')}, on every border ${everywhere} (target ${periods}) · disputes ${disputes}`)
@@ -255,7 +272,7 @@ export async function runDemo (opts: Options): Promise<void> {
       await sleep(500)
     }
 
-    const report = await buildReport(running, periodIntervals, periods, intervalMs)
+    const report = await buildReport(running, periodIntervals, periods, intervalMs, changePeriod ?? 0)
     if (report.periods.length < periods) throw new Error(`only ${report.periods.length} of ${periods} periods are complete on every border; logs are in ${dir}`)
     await printSummary(running, report)
 
@@ -295,18 +312,8 @@ export async function runDemo (opts: Options): Promise<void> {
     const reportPath = join(dir, 'report.json')
     await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n')
     // Independent check: the model, fed the report's scenarios, reproduces every statement line.
-    let lines = 0
-    for (const [i, p] of report.periods.entries()) {
-      const sim = JSON.parse(simulate(JSON.stringify(p.scenario))) as { borders: Array<{ from: string, to: string, class: string, net: string }> }
-      const key = (l: { from: string, to: string, class: string }): string => `${l.from}>${l.to}/${l.class}`
-      const want = new Map(p.statements.map(l => [key(l), l.net]))
-      for (const b of sim.borders) {
-        if (want.get(key(b)) !== b.net) throw new Error(`report check failed: period ${i} ${key(b)} simulate gives ${b.net}, statement says ${want.get(key(b)) ?? 'nothing'}`)
-        lines++
-      }
-      if (sim.borders.length !== want.size) throw new Error(`report check failed: period ${i} has ${want.size} statement lines, simulate gives ${sim.borders.length}`)
-    }
-    out(`\ncheck: splitedge simulate on report.json reproduces all ${lines} statement lines of ${report.periods.length} periods exactly`)
+    const checked = checkReport(report)
+    out(`\ncheck: splitedge simulate on report.json reproduces all ${checked.lines} statement lines of ${report.periods.length} periods exactly (${Object.entries(checked.kinds).map(([k, n]) => `${n} ${k}`).join(', ')})`)
     out(`report: ${reportPath}`)
     out(`logs, configs, keys and stores: ${dir}`)
   } finally {
@@ -316,109 +323,173 @@ export async function runDemo (opts: Options): Promise<void> {
   }
 }
 
+interface ReportLine { kind: string, class: string | null, from: string, to: string, volume: string, tariffs: Record<string, string>, factors: Record<string, string>, amount: string, note?: string }
+
 interface Report {
   networks: Record<string, string>
   intervalMs: number
   periodIntervals: number
   periods: Array<{
     period: { start: number, end: number }
+    /** Scenario format 2: `splitedge simulate` on it prints every statement below, line by line. */
     scenario: Record<string, unknown>
-    statements: Array<{ from: string, to: string, class: string, net: string }>
+    /** The co-signed statements, with network names for PeerIds. */
+    statements: Array<{ border: [string, string], id: string, lines: ReportLine[] }>
     statementIds: string[]
   }>
 }
 
-/** Restate each fully settled period as a section-7 scenario plus the co-signed lines. */
-async function buildReport (running: Running[], periodIntervals: number, periods: number, intervalMs: number): Promise<Report> {
+/** Every page of a list endpoint (they are paginated: `x-next-cursor` names the next page). */
+async function getAll<T> (url: string): Promise<T[]> {
+  const items: T[] = []
+  let cursor: string | null = null
+  for (;;) {
+    const res: Response = await fetch(cursor === null ? url : `${url}${url.includes('?') ? '&' : '?'}cursor=${cursor}`)
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`)
+    items.push(...(await res.json() as T[]))
+    cursor = res.headers.get('x-next-cursor')
+    if (cursor === null) return items
+  }
+}
+
+/** Publish transit-2's second version in the middle of a period's first interval; returns that period's start. */
+async function changeTariffMidPeriod (running: Running[], intervalMs: number, periodIntervals: number, deadline: number): Promise<number> {
+  const len = intervalMs * periodIntervals
+  const t2 = running.find(r => r.name === DEMO_TARIFF_CHANGE.name) as Running
+  for (;;) {
+    const phase = Date.now() % len
+    if (phase >= intervalMs * 0.2 && phase <= intervalMs * 0.6) break
+    if (Date.now() > deadline) throw new Error('timed out waiting to change a tariff mid-period')
+    await sleep(Math.max(10, Math.min(100, (len + intervalMs * 0.3 - phase) % len)))
+  }
+  const at = Date.now()
+  const res = await fetch(`${t2.url}/v1/tariff`, { method: 'POST', body: toYaml(DEMO_TARIFF_CHANGE.tariff), headers: { 'content-type': 'application/yaml' } })
+  if (!res.ok) throw new Error(`publishing transit-2's new tariff: HTTP ${res.status} ${await res.text()}`)
+  return Math.floor(at / len) * len
+}
+
+/** A model pricing with network names for PeerIds, as a format-2 tariff version. */
+function namedPricing (p: PricingTariff, nameOf: (id: string) => string): Record<string, unknown> {
+  const keys = <T>(m: Record<string, T> | undefined): Record<string, T> | undefined => m === undefined ? undefined : Object.fromEntries(Object.entries(m).map(([k, v]) => [nameOf(k), v]))
+  return {
+    currency: p.currency,
+    decimals: p.decimals,
+    unit: p.unit,
+    classes: Object.fromEntries(Object.entries(p.classes).map(([c, v]) => [c, { ...v, ...(v.weights !== undefined ? { weights: keys(v.weights) } : {}) }])),
+    weights: keys(p.weights),
+    ...(p.statuses !== undefined ? { statuses: keys(p.statuses) } : {}),
+    ...(p.periodFee !== undefined ? { periodFee: typeof p.periodFee === 'string' ? p.periodFee : keys(p.periodFee) } : {}),
+    ...(p.bilateralSla !== undefined ? { bilateralSla: keys(p.bilateralSla) } : {}),
+    ...(p.classMap !== undefined ? { classMap: keys(p.classMap) } : {})
+  }
+}
+
+/**
+ * Restate each fully settled period as a format-2 scenario (every operator's tariff versions in
+ * force, each border's attested volumes and SLA values per interval) next to the co-signed lines.
+ */
+async function buildReport (running: Running[], periodIntervals: number, periods: number, intervalMs: number, fromStart: number): Promise<Report> {
   const nameOf = new Map(running.map(r => [r.peerId, r.name]))
-  const byName = new Map(running.map(r => [r.name, r]))
-  const tariffs = new Map<string, PricingTariff>()
+  const name = (id: string): string => nameOf.get(id) ?? id
+  const tariffs = new Map<string, TariffView>()
   const stmts = new Map<string, StatementView[]>()
   const atts = new Map<string, AttestationView[]>()
   for (const r of running) {
-    for (const t of await getJson<TariffView[]>(`${r.url}/v1/tariffs`)) tariffs.set(t.id, t.pricing)
-    stmts.set(r.name, await getJson<StatementView[]>(`${r.url}/v1/statements`))
-    atts.set(r.name, await getJson<AttestationView[]>(`${r.url}/v1/attestations`))
+    for (const t of await getAll<TariffView>(`${r.url}/v1/tariffs`)) tariffs.set(t.id, t)
+    stmts.set(r.name, await getAll<StatementView>(`${r.url}/v1/statements`))
+    atts.set(r.name, await getAll<AttestationView>(`${r.url}/v1/attestations`))
   }
-  // Periods that every border settled completely, oldest first, the first `periods` of them.
   const complete = (b: Border, start: number): StatementView | undefined =>
     (stmts.get(b.a) ?? []).find(s => s.neighbour === b.b && s.period.start === start && s.attestations === periodIntervals)
   const starts = [...new Set([...stmts.values()].flat().map(s => s.period.start))].sort((x, y) => x - y)
-    .filter(start => DEMO_BORDERS.every(b => complete(b, start) !== undefined)).slice(0, periods)
-
+    .filter(start => start >= fromStart && DEMO_BORDERS.every(b => complete(b, start) !== undefined)).slice(0, periods)
   const report: Report = { networks: Object.fromEntries(running.map(r => [r.name, r.peerId])), intervalMs, periodIntervals, periods: [] }
   for (const start of starts) {
-    const prices: Record<string, Record<string, string>> = {}
-    const weights: Record<string, Record<string, { send: string, receive: string }>> = {}
-    const sla: Record<string, Record<string, SlaCriterion[]>> = {}
-    const measured: Record<string, Record<string, Record<string, string>>> = {}
-    const volumes = new Map<string, { from: string, to: string, class: string, volume: Dec }>()
-    const lines: Report['periods'][number]['statements'] = []
-    const ids: string[] = []
-    let decimals = 0
-    const pricingOf = (name: string, s: StatementView): PricingTariff => {
-      const peerId = byName.get(name)?.peerId ?? ''
-      const ref = s.lines.find(l => l.tariffs[peerId] !== undefined)?.tariffs[peerId]
-      const p = ref === undefined ? undefined : tariffs.get(ref)
-      if (p === undefined) throw new Error(`tariff of ${name} for period ${start} not found`)
-      return p
-    }
+    const used = new Map<string, Set<string>>() // operator name -> tariff ids its lines use
+    const statements: Report['periods'][number]['statements'] = []
+    const flows: unknown[] = []
+    const measured: unknown[] = []
     for (const b of DEMO_BORDERS) {
       const s = complete(b, start) as StatementView
-      ids.push(s.id)
-      for (const [self, other] of [[b.a, b.b], [b.b, b.a]] as const) {
-        const t = pricingOf(self, s)
-        decimals = t.decimals
-        prices[self] = Object.fromEntries(Object.entries(t.classes).map(([c, v]) => [c, v.price]))
-        const w = resolveWeights(t, byName.get(other)?.peerId ?? '')
-        ;(weights[self] ??= {})[other] = { send: w.send, receive: w.receive }
-        const crit = Object.fromEntries(Object.entries(t.classes).filter(([, v]) => v.sla !== undefined).map(([c, v]) => [c, v.sla as SlaCriterion[]]))
-        if (Object.keys(crit).length > 0) sla[self] = crit
+      statements.push({
+        border: [b.a, b.b],
+        id: s.id,
+        lines: s.lines.map(l => ({
+          kind: l.kind, class: l.class, from: name(l.from), to: name(l.to), volume: l.volume,
+          tariffs: Object.fromEntries(Object.entries(l.tariffs).map(([k, v]) => { ((used.get(name(k)) ?? used.set(name(k), new Set()).get(name(k))) as Set<string>).add(v); return [name(k), v] })),
+          factors: Object.fromEntries(Object.entries(l.factors).map(([k, v]) => [name(k), v])),
+          amount: l.amount,
+          ...(l.note !== undefined ? { note: l.note } : {})
+        }))
+      })
+      for (const a of (atts.get(b.a) ?? []).filter(x => x.neighbour === b.b && x.intervalStart >= s.period.start && x.intervalStart < s.period.end)) {
+        const interval = (a.intervalStart - start) / intervalMs
+        for (const l of a.lines) flows.push({ path: [name(l.from), name(l.to)], class: l.class, volume: l.volume, ...(l.messages !== undefined ? { messages: String(l.messages) } : {}), interval })
+        for (const m of a.metrics) measured.push({ border: [b.a, b.b], subject: name(m.subject), class: m.class, metric: m.metric, value: m.value, interval })
       }
-      for (const l of s.lines) if (l.kind === 'usage' && l.class !== null) lines.push({ from: l.from, to: l.to, class: l.class, net: l.amount })
-      const border = new Set((atts.get(b.a) ?? []).filter(a => a.neighbour === b.b && a.intervalStart >= s.period.start && a.intervalStart < s.period.end))
-      for (const a of border) {
-        for (const l of a.lines) {
-          const from = nameOf.get(l.from) ?? l.from
-          const to = nameOf.get(l.to) ?? l.to
-          const key = `${from}>${to}/${l.class}`
-          const v = volumes.get(key) ?? { from, to, class: l.class, volume: ZERO }
-          v.volume = add(v.volume, dec(l.volume))
-          volumes.set(key, v)
-        }
-        for (const m of a.metrics) {
-          const subject = nameOf.get(m.subject) ?? m.subject
-          const byMetric = ((measured[subject] ??= {})[m.class] ??= {})
-          const prev = byMetric[m.metric]
-          // The period's figure is the worst attested one, as in the statements.
-          const worse = prev === undefined || (/^(availability|throughput)/.test(m.metric) ? cmp(dec(m.value), dec(prev)) < 0 : cmp(dec(m.value), dec(prev)) > 0)
-          if (worse) byMetric[m.metric] = m.value
-        }
-      }
+    }
+    // Each operator's versions in force in the period, each from the first interval it applies to.
+    const versions: Record<string, unknown[]> = {}
+    for (const [op, ids] of used) {
+      const list = [...ids].map(id => tariffs.get(id)).filter((t): t is TariffView => t !== undefined).sort((x, y) => x.effective - y.effective)
+      versions[op] = list.map((t, k) => ({ ref: t.id, fromInterval: k === 0 ? 0 : Math.max(0, Math.ceil((t.effective - start) / intervalMs)), ...namedPricing(t.pricing, name) }))
     }
     report.periods.push({
       period: { start, end: start + intervalMs * periodIntervals },
       scenario: {
-        decimals,
+        format: 2,
+        currency: 'EUR',
+        decimals: [...tariffs.values()][0]?.pricing.decimals ?? 6,
+        unit: 'octet',
+        intervals: periodIntervals,
         networks: running.map(r => ({ id: r.name, role: 'provider' })),
-        prices,
-        weights,
-        flows: [...volumes.values()].map(v => ({ path: [v.from, v.to], class: v.class, volume: format(v.volume) })),
-        sla,
+        tariffs: versions,
+        borders: DEMO_BORDERS.map(b => [b.a, b.b]),
+        flows,
         measured
       },
-      statements: lines,
-      statementIds: ids
+      statements,
+      statementIds: statements.map(s => s.id)
     })
   }
   return report
+}
+
+/**
+ * Run `simulate` on each period's scenario and compare every line of every border's statement
+ * with the co-signed one (lines compared as a set: their order depends on how ids sort). Also
+ * checks the demo shows each kind of line it promises.
+ */
+export function checkReport (report: Report): { lines: number, kinds: Record<string, number> } {
+  let lines = 0
+  const kinds: Record<string, number> = { usage: 0, 'message-fee': 0, 'period-fee': 0, 'SLA-adjusted': 0, 'tariff-change': 0 }
+  const canon = (ls: ReportLine[]): string[] => ls.map(l => JSON.stringify([l.kind, l.class, l.from, l.to, l.volume, Object.entries(l.tariffs).sort(), Object.entries(l.factors).sort(), l.amount, l.note ?? null])).sort()
+  for (const [i, p] of report.periods.entries()) {
+    const sim = JSON.parse(simulate(JSON.stringify(p.scenario))) as { statements: Array<{ parties: string[], lines: ReportLine[] }> }
+    for (const st of p.statements) {
+      const mine = sim.statements.find(x => x.parties.includes(st.border[0]) && x.parties.includes(st.border[1]))
+      const want = canon(st.lines)
+      const got = canon(mine?.lines ?? [])
+      for (const [j, w] of want.entries()) {
+        if (got[j] !== w) throw new Error(`report check failed: period ${i} border ${st.border.join('-')}: statement line ${w}, simulate gives ${got[j] ?? 'nothing'}`)
+      }
+      if (got.length !== want.length) throw new Error(`report check failed: period ${i} border ${st.border.join('-')}: ${want.length} statement lines, simulate gives ${got.length}`)
+      lines += want.length
+      for (const l of st.lines) {
+        kinds[l.kind] = (kinds[l.kind] ?? 0) + 1
+        if (Object.values(l.factors).some(f => f !== '1')) kinds['SLA-adjusted']!++
+      }
+      if (new Set(st.lines.filter(l => l.kind === 'usage').map(l => JSON.stringify(l.tariffs))).size > 1) kinds['tariff-change']!++
+    }
+  }
+  return { lines, kinds }
 }
 
 async function printSummary (running: Running[], report: Report): Promise<void> {
   out('\nCo-signed settlements (each line: the statement both neighbours signed for that period and border)')
   out(`${'period (UTC)'.padEnd(21)} ${'border'.padEnd(22)} ${'who pays whom'.padEnd(28)} ${'amount'.padStart(12)}`)
   const byBorderSide = new Map<string, StatementView[]>()
-  for (const r of running) byBorderSide.set(r.name, await getJson<StatementView[]>(`${r.url}/v1/statements`))
+  for (const r of running) byBorderSide.set(r.name, await getAll<StatementView>(`${r.url}/v1/statements`))
   for (const p of report.periods) {
     const when = new Date(p.period.start).toISOString().slice(11, 19) + '–' + new Date(p.period.end).toISOString().slice(11, 19)
     for (const b of DEMO_BORDERS) {

@@ -6,7 +6,7 @@
  * interval's period is settled (statements are immutable), and takes revisions from loopback only.
  */
 import type { Command } from 'commander'
-import { addTargetOptions, apiUrl, call, type ApiTarget } from '../api-client.js'
+import { addTargetOptions, apiUrl, call, callAll, type ApiTarget } from '../api-client.js'
 
 interface Dispute { kind: string, neighbour: string, key: string, status: string, opened: number, detail: { differences?: Array<{ key: string, ours: string | null, theirs: string | null }> } }
 interface ReviseOpts extends ApiTarget { neighbour?: string, interval?: string, accept?: boolean, line?: string[] }
@@ -27,7 +27,7 @@ export function register (program: Command): void {
   const disputes = addTargetOptions(program.command('disputes').description('usage and settlement disputes (and resolving usage ones: disputes revise)'))
     .option('--json', 'print JSON')
     .action(async (opts: ApiTarget & { json?: boolean }) => {
-      const list = await call(await apiUrl(opts), '/v1/disputes') as Dispute[]
+      const list = await callAll(await apiUrl(opts), '/v1/disputes') as Dispute[]
       if (opts.json === true) { process.stdout.write(JSON.stringify(list, null, 2) + '\n'); return }
       if (list.length === 0) { process.stdout.write('no disputes\n'); return }
       for (const d of list) {

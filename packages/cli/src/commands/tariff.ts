@@ -2,8 +2,8 @@
 import type { Command } from 'commander'
 import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
-import { checkTariffFile } from '@splitedge/agent'
-import { addTargetOptions, apiUrl, call, type ApiTarget } from '../api-client.js'
+import { checkTariffFile, tariffNeighbourKeys } from '@splitedge/agent'
+import { addTargetOptions, apiUrl, call, callAll, type ApiTarget } from '../api-client.js'
 
 export function register (program: Command): void {
   const tariff = program.command('tariff').description('publish or show tariffs')
@@ -16,9 +16,7 @@ export function register (program: Command): void {
       let raw: unknown
       try { raw = parseYaml(text) } catch (err) { throw new Error(`${file}: not valid YAML: ${(err as Error).message}`) }
       // Check the shape here for a quick answer; neighbour names are resolved by the agent.
-      const names = new Map<string, string>()
-      const w = (raw as { weights?: Record<string, unknown>, statuses?: Record<string, unknown> } | null)
-      for (const k of [...Object.keys(w?.weights ?? {}), ...Object.keys(w?.statuses ?? {})]) if (k !== '*' && !k.startsWith('status:')) names.set(k, k)
+      const names = new Map(tariffNeighbourKeys(raw).map(k => [k, k]))
       try { checkTariffFile(raw, names, {}) } catch (err) { throw new Error(`${file}: ${(err as Error).message}`) }
       if (opts.check === true) { process.stdout.write(`${file}: ok\n`); return }
       const r = await call(await apiUrl(opts), '/v1/tariff', { method: 'POST', body: text, type: 'application/yaml' }) as { id: string, seq: number, status: string }
@@ -26,6 +24,6 @@ export function register (program: Command): void {
     })
   addTargetOptions(tariff.command('show').description('show the tariff book (ours and our neighbours\')'))
     .action(async (opts: ApiTarget) => {
-      process.stdout.write(JSON.stringify(await call(await apiUrl(opts), '/v1/tariffs'), null, 2) + '\n')
+      process.stdout.write(JSON.stringify(await callAll(await apiUrl(opts), '/v1/tariffs'), null, 2) + '\n')
     })
 }

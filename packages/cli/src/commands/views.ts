@@ -1,6 +1,6 @@
 /** `splitedge statements` and `splitedge ledger`: read-only views of a running agent. */
 import type { Command } from 'commander'
-import { addTargetOptions, apiUrl, call, type ApiTarget } from '../api-client.js'
+import { addTargetOptions, apiUrl, call, callAll, type ApiTarget } from '../api-client.js'
 
 interface Statement { neighbour: string, period: { start: number, end: number }, payer: string, payee: string, amount: string, currency: string, id: string }
 
@@ -9,7 +9,7 @@ export function register (program: Command): void {
     .option('-n, --neighbour <name>', 'only this neighbour')
     .option('--json', 'print JSON')
     .action(async (opts: ApiTarget & { neighbour?: string, json?: boolean }) => {
-      const list = await call(await apiUrl(opts), `/v1/statements${opts.neighbour !== undefined ? `?neighbour=${encodeURIComponent(opts.neighbour)}` : ''}`) as Statement[]
+      const list = await callAll(await apiUrl(opts), `/v1/statements${opts.neighbour !== undefined ? `?neighbour=${encodeURIComponent(opts.neighbour)}` : ''}`) as Statement[]
       if (opts.json === true) { process.stdout.write(JSON.stringify(list, null, 2) + '\n'); return }
       if (list.length === 0) { process.stdout.write('no co-signed statements yet\n'); return }
       for (const s of list) {

@@ -16,7 +16,10 @@ export interface ComposeOptions {
   keyFactory: KeyFactory
   /** Agent image (default splitedge/agent:dev). */
   image?: string
-  /** First host port for the published HTTP APIs; agent i gets base + i (default 18080). */
+  /**
+   * First host port for the published HTTP APIs; agent i gets base + i (default 18080). 0
+   * publishes each API on a free loopback port the engine picks (`docker-compose port NAME 8080`).
+   */
   hostPortBase?: number
 }
 
@@ -163,7 +166,7 @@ export async function composeTopology (input: string | Topology, options: Compos
       role: op.role,
       peerId: peerIdOf(op.name),
       networks: networks.filter(n => n.members.includes(op.name)).sort((x, y) => Number(x.kind !== 'api') - Number(y.kind !== 'api')).map(n => n.name),
-      hostPort: base + i,
+      hostPort: base === 0 ? 0 : base + i,
       config,
       serves,
       clearer,
@@ -238,8 +241,10 @@ function composeDocument (t: Topology, agents: PlannedAgent[], networks: Planned
       command: [...a.args],
       volumes: [`./${a.name}:${C.configDir}:ro`, `${a.name}-data:${C.dataDir}`],
       networks: Object.fromEntries(a.networks.map(n => [n, {}])),
-      ports: [`127.0.0.1:${a.hostPort}:${C.httpPort}`],
-      healthcheck: { test: [...C.healthcheck], interval: '5s', timeout: '3s', retries: 3, start_period: '10s' },
+      ports: [a.hostPort === 0 ? `127.0.0.1::${C.httpPort}` : `127.0.0.1:${a.hostPort}:${C.httpPort}`],
+      // Each check starts a node process: on a busy small host that takes seconds, so be patient
+      // (a 3 s timeout marked agents that were settling normally unhealthy).
+      healthcheck: { test: [...C.healthcheck], interval: '5s', timeout: '10s', retries: 5, start_period: '30s' },
       labels: { 'org.splitedge.topology': t.name, 'org.splitedge.role': a.role, 'org.splitedge.peer-id': a.peerId },
       restart: 'unless-stopped'
     }
@@ -255,7 +260,7 @@ function composeDocument (t: Topology, agents: PlannedAgent[], networks: Planned
 function composeHeader (name: string): string {
   return [
     `# splitedge topology "${name}", written by \`splitedge topology compose\`.`,
-    `# Run: docker compose -p ${name} up -d   (from this directory)`,
+    `# Run: docker-compose -p ${name} up -d   (or docker compose; from this directory)`,
     '# Each border is an internal network holding just its two agents; api-NAME publishes',
     `# NAME's HTTP API on 127.0.0.1. The agents run as uid ${C.uid}: give them the config`,
     `# directories first (chown -R ${C.uid}:${C.gid} */), since keys are mode 0600.`,
