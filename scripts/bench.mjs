@@ -7,6 +7,7 @@ const benches = {
   model: 'packages/model/dist/bench/model.js',
   wire: 'packages/wire/dist/bench/wire.js',
   store: 'packages/store/dist/bench/store.js',
+  views: 'packages/agent/dist/bench/views.js',
   clearing: 'packages/clearing/dist/bench/clearing.js',
   scale: 'packages/sim/dist/bench/scale.js'
 }

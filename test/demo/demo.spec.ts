@@ -12,9 +12,10 @@ import { add, dec, isZero, simulate, ZERO } from '@splitedge/model'
 
 const BIN = fileURLToPath(new URL('../../../packages/cli/bin/splitedge.js', import.meta.url))
 
+interface Line { kind: string, class: string | null, from: string, to: string, volume: string, tariffs: Record<string, string>, factors: Record<string, string>, amount: string, note?: string }
 interface Report {
   networks: Record<string, string>
-  periods: Array<{ scenario: { networks: Array<{ id: string }> }, statements: Array<{ from: string, to: string, class: string, net: string }>, statementIds: string[] }>
+  periods: Array<{ scenario: { format: number, networks: Array<{ id: string }> }, statements: Array<{ border: [string, string], id: string, lines: Line[] }>, statementIds: string[] }>
 }
 
 describe('main job: splitedge demo', function () {
@@ -41,19 +42,31 @@ describe('main job: splitedge demo', function () {
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as Report
     assert.equal(Object.keys(report.networks).length, 5)
     assert.equal(report.periods.length, 2)
+    const all: Line[] = []
     for (const p of report.periods) {
       assert.equal(p.statementIds.length, 5, 'one co-signed statement per border')
-      const out = JSON.parse(simulate(JSON.stringify(p.scenario))) as { surplus: Record<string, string>, borders: Array<{ from: string, to: string, class: string, net: string }> }
-      const key = (l: { from: string, to: string, class: string }): string => `${l.from}>${l.to}/${l.class}`
-      assert.deepEqual(new Map(out.borders.map(b => [key(b), b.net])), new Map(p.statements.map(s => [key(s), s.net])))
+      assert.equal(p.scenario.format, 2)
+      const out = JSON.parse(simulate(JSON.stringify(p.scenario))) as { surplus: Record<string, string>, statements: Array<{ parties: string[], lines: Line[] }> }
+      const key = (l: Line): string => JSON.stringify([l.kind, l.class, l.from, l.to, l.volume, Object.entries(l.tariffs).sort(), Object.entries(l.factors).sort(), l.amount, l.note ?? null])
+      for (const st of p.statements) {
+        const sim = out.statements.find(x => x.parties.includes(st.border[0]) && x.parties.includes(st.border[1]))
+        assert.deepEqual((sim?.lines ?? []).map(key).sort(), st.lines.map(key).sort(), `every line of ${st.border.join('-')}`)
+        all.push(...st.lines)
+      }
       // Conservation over the co-signed lines: what each network receives sums to zero.
       const received = new Map<string, ReturnType<typeof dec>>()
-      for (const s of p.statements) {
-        received.set(s.to, add(received.get(s.to) ?? ZERO, dec(s.net)))
-        received.set(s.from, add(received.get(s.from) ?? ZERO, dec(s.net.startsWith('-') ? s.net.slice(1) : `-${s.net}`)))
+      for (const s of p.statements.flatMap(x => x.lines)) {
+        received.set(s.to, add(received.get(s.to) ?? ZERO, dec(s.amount)))
+        received.set(s.from, add(received.get(s.from) ?? ZERO, dec(s.amount.startsWith('-') ? s.amount.slice(1) : `-${s.amount}`)))
       }
       assert.ok(isZero([...received.values()].reduce((a, b) => add(a, b), ZERO)), 'money is conserved')
-      assert.ok(p.statements.length >= 10, 'both classes in both directions on several borders')
+      assert.ok(p.statements.flatMap(x => x.lines).length >= 10, 'both classes in both directions on several borders')
     }
+    // The kinds of line the demo promises: a negative period fee, SLA-adjusted lines that differ
+    // between the backbone's two borders, a per-class weight and a tariff change mid-period.
+    assert.ok(all.some(l => l.kind === 'period-fee' && l.amount.startsWith('-')), 'a negative period fee')
+    const backboneEf = (t: string): Set<string> => new Set(all.filter(l => l.class === 'ef' && l.kind === 'usage' && [l.from, l.to].includes('backbone') && [l.from, l.to].includes(t)).map(l => l.factors.backbone ?? ''))
+    assert.notDeepEqual(backboneEf('transit-1'), backboneEf('transit-2'), 'the backbone is judged differently on its two borders')
+    assert.ok(new Set(all.filter(l => l.kind === 'usage' && (l.from === 'transit-2' || l.to === 'transit-2')).map(l => l.tariffs['transit-2'])).size > 1, 'transit-2 changed its tariff inside a reported period')
   })
 })

@@ -190,7 +190,7 @@ export class Agent {
   }
 
   /** Publish the tariff in a file if it differs from our current version. */
-  async publishTariffFile (path: string): Promise<{ id: string, seq: number, status: 'published' | 'unchanged' }> {
+  async publishTariffFile (path: string | { text: string, name: string }): Promise<{ id: string, seq: number, status: 'published' | 'unchanged' }> {
     const names = new Map(this.ctx.config.neighbours.map(n => [n.name, n.peerId]))
     const statuses = Object.fromEntries(this.ctx.config.neighbours.map(n => [n.peerId, n.status]))
     const t = await loadTariffFile(path, names, statuses)

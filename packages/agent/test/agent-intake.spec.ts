@@ -211,6 +211,16 @@ describe('agent: the usage intake counts every acknowledged push exactly once', 
     assert.deepEqual((await A.agent.border.ownReport(peer, start)).doc.body.lines, [])
   })
 
+  it('refuses a tariff that cannot be signed with 400 naming the request and the field, not 500', async () => {
+    const yaml = 'currency: EUR\ndecimals: 6\nunit: octet\nclasses:\n  ef:\n    mode: unicast\n    quality: EF\n    price: "0.000003"\n    sla: [{ metric: Delay_MS, bands: [{ upTo: "20", factor: "1" }, { factor: "0" }] }]\nweights:\n  "*": { send: "1", receive: "1" }\n'
+    const res = await fetch(`${url}/v1/tariff`, { method: 'POST', body: yaml, headers: { 'content-type': 'application/yaml' } })
+    const body = await res.json() as { error: string, field?: string }
+    assert.equal(res.status, 400, JSON.stringify(body))
+    assert.match(body.error, /^tariff \(request body\)/)
+    assert.match(body.error, /metric/)
+    assert.doesNotMatch(body.error, /splitedge-tariff-|\/tmp\//)
+  })
+
   it('shows an interval\'s counters on GET /v1/usage', async () => {
     const start = BASE + 12 * INTERVAL
     const res = await fetch(`${url}/v1/usage?neighbour=n1&interval=${start}`)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { reconcile } from '../src/border/reconcile.js'
+import { metricRulesFrom, reconcile } from '../src/border/reconcile.js'
+import type { PricingTariff } from '@splitedge/model'
 import { isWithinRelative } from '../src/border/decimal.js'
 
 const A = 'netA'
@@ -11,7 +12,7 @@ describe('border reconciliation', () => {
     const r = reconcile(
       { lines: [{ class: 'be', from: A, to: B, volume: '1000' }], metrics: [] },
       { lines: [{ class: 'be', from: A, to: B, volume: '995' }], metrics: [] }, '0.01')
-    assert.deepEqual(r, { ok: true, lines: [{ class: 'be', from: A, to: B, volume: '995' }], metrics: [] })
+    assert.deepEqual(r, { ok: true, lines: [{ class: 'be', from: A, to: B, volume: '995' }], metrics: [], metricDifferences: [] })
   })
 
   it('disputes a figure beyond tolerance and names it', () => {
@@ -59,5 +60,35 @@ describe('border reconciliation', () => {
     assert.equal(isWithinRelative('100', '99', '0.01'), true)
     assert.equal(isWithinRelative('100', '98.99', '0.01'), false)
     assert.equal(isWithinRelative('0', '0', '0'), true)
+  })
+
+  describe('SLA metrics, reconciled apart from volumes', () => {
+    const vol = [{ class: 'ef', from: A, to: B, volume: '1000' }]
+    const delay = (value: string, subject = B): { subject: string, class: string, metric: string, value: string } => ({ subject, class: 'ef', metric: 'delay_ms', value })
+    it('a metric dispute never voids attested volume', () => {
+      const r = reconcile({ lines: vol, metrics: [delay('10')], reporter: A }, { lines: vol, metrics: [delay('90')], reporter: B }, '0.01')
+      assert.ok(r.ok)
+      if (r.ok) {
+        assert.deepEqual(r.lines, vol)
+        assert.deepEqual(r.metrics, [])
+        assert.deepEqual(r.metricDifferences, [{ key: `${B}\u0000ef\u0000delay_ms`, a: '10', b: '90', reason: 'beyond tolerance' }])
+      }
+    })
+    it('one side only: taken from the judged network\'s neighbour; a self-report only where the criterion allows it', () => {
+      const fromNeighbour = reconcile({ lines: vol, metrics: [delay('12')], reporter: A }, { lines: vol, metrics: [], reporter: B }, '0.01')
+      assert.ok(fromNeighbour.ok && fromNeighbour.metrics.length === 1 && fromNeighbour.metrics[0]!.value === '12')
+      const self = reconcile({ lines: vol, metrics: [], reporter: A }, { lines: vol, metrics: [delay('12')], reporter: B }, '0.01')
+      assert.ok(self.ok && self.metrics.length === 0 && /judged network itself/.test(self.metricDifferences[0]!.reason ?? ''))
+      const tariff = (selfReport: boolean): PricingTariff => ({ currency: 'EUR', decimals: 2, unit: 'octet', weights: {}, classes: { ef: { mode: 'unicast', quality: 'EF', price: '1', sla: [{ metric: 'delay_ms', selfReport, bands: [{ upTo: '20', factor: '1' }] }] } } })
+      const allowed = reconcile({ lines: vol, metrics: [], reporter: A }, { lines: vol, metrics: [delay('12')], reporter: B }, '0.01', metricRulesFrom({ [A]: tariff(false), [B]: tariff(true) }))
+      assert.ok(allowed.ok && allowed.metrics.length === 1)
+    })
+    it('takes the worse value in the direction the subject\'s bands give, not from the metric\'s name', () => {
+      // A "score" metric judged with atLeast bands: higher is better, so the lower value is attested.
+      const t: PricingTariff = { currency: 'EUR', decimals: 2, unit: 'octet', weights: {}, classes: { ef: { mode: 'unicast', quality: 'EF', price: '1', sla: [{ metric: 'score', bands: [{ atLeast: '90', factor: '1' }, { factor: '0.5' }] }] } } }
+      const m = (value: string): { subject: string, class: string, metric: string, value: string } => ({ subject: B, class: 'ef', metric: 'score', value })
+      const r = reconcile({ lines: vol, metrics: [m('95')], reporter: A }, { lines: vol, metrics: [m('94.5')], reporter: B }, '0.01', metricRulesFrom({ [A]: t, [B]: t }))
+      assert.ok(r.ok && r.metrics[0]!.value === '94.5')
+    })
   })
 })

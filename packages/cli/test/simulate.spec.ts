@@ -36,16 +36,22 @@ describe('splitedge simulate', () => {
     return p
   }
 
-  it('prints the hand-derived output for each example scenario', () => {
-    const cases = readdirSync(examples).filter(f => f.endsWith('.json') && !f.endsWith('.expected.json'))
-    assert.ok(cases.length >= 3)
-    for (const f of cases) {
+  // One test per example file (each spawns the CLI): the 22 Table B.1 cases, the unequal-price
+  // cases and the format-2 examples, each against its hand-derived .expected.json.
+  const cases = readdirSync(examples).filter(f => f.endsWith('.json') && !f.endsWith('.expected.json')).sort()
+  it('has every Table B.1 case: 11 rows x (d=1, d=0), plus unequal provider prices', () => {
+    const b1 = cases.filter(f => /^table-b1-.*-d[01]\.json$/.test(f) && !f.includes('unequal'))
+    assert.equal(b1.length, 22)
+    assert.ok(cases.some(f => f.includes('unequal-prices')))
+  })
+  for (const f of cases) {
+    it(`prints the hand-derived output for ${f}`, () => {
       const r = run(['simulate', join(examples, f)])
       assert.equal(r.stderr, '', f)
       assert.equal(r.code, 0, f)
       assert.equal(r.stdout, readFileSync(join(examples, f.replace(/\.json$/, '.expected.json')), 'utf8'), f)
-    }
-  })
+    })
+  }
 
   it('reads stdin for -, and gives the same bytes every time', () => {
     const text = JSON.stringify(good)

@@ -6,7 +6,9 @@
  * - weight resolution for a tariff: `weights.ts`; SLA sliding scales: `sla.ts`
  * - bilateral settlement statements between two neighbours: `statement.ts`
  * - the brokerage view (charged to originators = retained + paid to terminators): `brokerage.ts`
- * - the scenario evaluator and its output: `scenario.ts`, `evaluate.ts`, `output.ts`
+ * - the scenario evaluator and its output: `scenario.ts`, `evaluate.ts` (format 1), `scenario2.ts`
+ *   (format 2: tariff versions, fees, class maps, per-border SLA), `output.ts`
+ * - a tariff's content check: `pricing.ts`
  *
  * No I/O, no clock, no randomness. Bad input raises `ModelError` with a `code` and a `field`.
  */
@@ -17,16 +19,18 @@ export {
   isZero, roundHalfEven, format, formatRounded, normalize, dec, pow10
 } from './decimal.js'
 export { charge, netRate, bilateralNet, type BorderSide } from './charge.js'
-export { resolveWeights, ZERO_WEIGHTS } from './weights.js'
-export { parseCriteria, criterionFactor, classFactor, slaFactor, type ParsedCriterion } from './sla.js'
+export { resolveWeights, resolvePeriodFee, ZERO_WEIGHTS } from './weights.js'
+export { parseCriteria, criterionFactor, classFactor, slaFactor, judge, worse, type ParsedCriterion, type Direction } from './sla.js'
+export { checkPricing, UNITS, type NeighbourCheck } from './pricing.js'
+export { evaluateScenario2, scenario2Totals, type Scenario2Result } from './scenario2.js'
 export {
   compileScenario, netRateOf, weightsOf, codeUnitOrder, MAX_DECIMALS, type Scenario, type ScenarioNetwork,
   type ScenarioFlow, type ScenarioTree, type NetworkRole, type CompiledScenario
 } from './scenario.js'
 export { evaluateScenario, type ScenarioResult, type BorderNet } from './evaluate.js'
-export { renderScenarioOutput, simulate } from './output.js'
+export { renderScenarioOutput, renderScenario2Output, renderLine, simulate } from './output.js'
 export {
-  computeStatement, type StatementInput, type StatementSegment, type StatementLine, type StatementLineKind,
+  computeStatement, senderClass, receiverClass, messageFeeOf, type StatementInput, type StatementInterval, type Measured, type StatementSegment, type StatementLine, type StatementLineKind,
   type Statement, type UsageLine, type TariffRef
 } from './statement.js'
 export { brokerageView, type BrokerageView, type BrokerageClassView } from './brokerage.js'

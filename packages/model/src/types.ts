@@ -37,10 +37,30 @@ export interface SlaBand {
   factor: Decimal
 }
 
-/** A performance criterion on one metric (delay_ms, loss_pct, availability_pct, throughput_mbps…). */
+/**
+ * A performance criterion on one metric (delay_ms, loss_pct, availability_pct, throughput_mbps…).
+ * The bands say which way is better: `upTo` bands mean lower is better, `atLeast` bands mean higher
+ * is better; a criterion may not mix them.
+ */
 export interface SlaCriterion {
   metric: string
   bands: SlaBand[]
+  /** `interval` (default): each interval's volume takes that interval's factor. `period`: the worst value of the period sets one factor. */
+  window?: SlaWindow
+  /** Value assumed when the metric was not measured. Without it a missing metric gives factor 1 and a note. */
+  default?: Decimal
+  /** A value reported only by the judged network itself counts (otherwise only its neighbour's report does). */
+  selfReport?: boolean
+  /** Factors above 1 (a bonus) are allowed only when this is true. */
+  bonus?: boolean
+}
+
+export type SlaWindow = 'interval' | 'period'
+
+/** A per-message fee in its detailed form: `weighted: true` scales it by the send/receive weights. */
+export interface MessageFee {
+  fee: Decimal
+  weighted?: boolean
 }
 
 export interface ServiceClass {
@@ -49,10 +69,18 @@ export interface ServiceClass {
   quality: string
   /** Nominal price p_i(Q) per unit of volume. */
   price: Decimal
-  /** Flat fee per message of this class crossing a border with this network (patent claims 27, 34). */
-  messageFee?: Decimal
+  /**
+   * Flat fee per message of this class crossing a border with this network, in either direction
+   * (patent claims 27, 34). Not scaled by the weights unless given as `{ fee, weighted: true }`.
+   */
+  messageFee?: Decimal | MessageFee
   /** Performance criteria: this network's charges for the class are scaled by the minimum factor. */
   sla?: SlaCriterion[]
+  /**
+   * Weights for this class only, keyed by a neighbour's id or `status:<NeighbourStatus>`. Resolution
+   * order: neighbour+class, neighbour, status+class, status, `*` (see `resolveWeights`).
+   */
+  weights?: Record<string, WeightPair>
 }
 
 /** The pricing content of one tariff version, free of signatures and sequence numbers. */
@@ -71,9 +99,20 @@ export interface PricingTariff {
   weights: Record<string, WeightPair>
   /** The status this network gives each named neighbour (selects `status:<s>` weights). */
   statuses?: Record<NetworkId, NeighbourStatus>
-  /** Flat fee per settlement period charged to each neighbour, regardless of volume (claim 35). */
-  periodFee?: Decimal
+  /**
+   * Flat fee per settlement period, owed regardless of volume (claim 35): one value for every
+   * neighbour, or a map keyed like `weights` (neighbour id, `status:<s>`, `*`). Negative: we pay.
+   */
+  periodFee?: Decimal | Record<string, Decimal>
+  /** Bilateral SLAs (claims 14-16): per neighbour, per class, criteria that replace the class's own. */
+  bilateralSla?: Record<NetworkId, Record<ClassId, SlaCriterion[]>>
+  /**
+   * Class mapping (paper App. A): `classMap[neighbour][theirClass] = ourClass`: traffic the
+   * neighbour sends in its class `theirClass` is carried here as `ourClass`, and usage is attested
+   * in the receiving side's class names. One-to-one per neighbour.
+   */
+  classMap?: Record<NetworkId, Record<ClassId, ClassId>>
 }
 
-/** Resolve network `i`'s weights toward neighbour `j` under `tariff` (section 2: missing = 0). */
-export type WeightResolver = (tariff: PricingTariff, neighbour: NetworkId) => WeightPair
+/** Resolve network `i`'s weights toward neighbour `j` (for class `cls`) under `tariff` (missing = 0). */
+export type WeightResolver = (tariff: PricingTariff, neighbour: NetworkId, cls?: ClassId) => WeightPair

@@ -1,22 +1,31 @@
 /**
- * Weight resolution for a `PricingTariff` (section 2): a named neighbour, then the neighbour's
- * status, then the `*` default, else 0.
+ * Weight and fee resolution for a `PricingTariff`. Weights: neighbour+class, neighbour,
+ * status+class, status, `*`, else 0. The first match wins, so a class-specific weight for a status
+ * is beaten by a weight for the named neighbour: naming a neighbour is the stronger statement.
  */
-import type { NetworkId, PricingTariff, WeightPair, WeightResolver } from './types.js'
+import type { ClassId, Decimal, NetworkId, PricingTariff, WeightPair } from './types.js'
 
 export const ZERO_WEIGHTS: WeightPair = Object.freeze({ send: '0', receive: '0' })
 
-/** `weights[neighbour]`, then `weights["status:" + statuses[neighbour]]`, then `weights["*"]`, else 0. */
-export const resolveWeights: WeightResolver = (tariff: PricingTariff, neighbour: NetworkId): WeightPair => {
+/** The weights `tariff` applies toward `neighbour`, for class `cls` when given. */
+export function resolveWeights (tariff: PricingTariff, neighbour: NetworkId, cls?: ClassId): WeightPair {
   const w = tariff.weights
-  const named = own(w, neighbour)
-  if (named !== undefined) return named
+  const byClass = cls !== undefined ? own(tariff.classes, cls)?.weights : undefined
   const status = tariff.statuses !== undefined ? own(tariff.statuses, neighbour) : undefined
-  if (status !== undefined) {
-    const byStatus = own(w, `status:${status}`)
-    if (byStatus !== undefined) return byStatus
-  }
-  return own(w, '*') ?? ZERO_WEIGHTS
+  const statusKey = status !== undefined ? `status:${status}` : undefined
+  return (byClass !== undefined ? own(byClass, neighbour) : undefined) ??
+    own(w, neighbour) ??
+    (byClass !== undefined && statusKey !== undefined ? own(byClass, statusKey) : undefined) ??
+    (statusKey !== undefined ? own(w, statusKey) : undefined) ??
+    own(w, '*') ?? ZERO_WEIGHTS
+}
+
+/** The period fee `tariff` charges `neighbour` (negative: paid to it): neighbour, status, `*`. */
+export function resolvePeriodFee (tariff: PricingTariff, neighbour: NetworkId): Decimal | undefined {
+  const f = tariff.periodFee
+  if (f === undefined || typeof f === 'string') return f
+  const status = tariff.statuses !== undefined ? own(tariff.statuses, neighbour) : undefined
+  return own(f, neighbour) ?? (status !== undefined ? own(f, `status:${status}`) : undefined) ?? own(f, '*')
 }
 
 /** Own-property lookup, so ids like `constructor` or `__proto__` never hit the prototype. */

@@ -56,7 +56,7 @@ describe('scenario evaluator', () => {
       flows: [{ path: ['A', 'B', 'cb1'], class: 'mc', volume: '100' }],
       sla: { B: { mc: [
         { metric: 'delay_ms', bands: [{ upTo: '20', factor: '1' }, { upTo: '50', factor: '0.5' }, { factor: '0' }] },
-        { metric: 'availability_pct', bands: [{ atLeast: '99.9', factor: '1.1' }, { atLeast: '99', factor: '0.8' }] }
+        { metric: 'availability_pct', bonus: true, bands: [{ atLeast: '99.9', factor: '1.1' }, { atLeast: '99', factor: '0.8' }] }
       ] } },
       measured: { B: { mc: measured } }
     })

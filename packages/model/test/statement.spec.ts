@@ -57,8 +57,8 @@ describe('bilateral statements', () => {
     assert.deepEqual(s.lines.map(l => [l.kind, l.class, l.from, l.to, l.volume, l.amount, JSON.stringify(l.factors)]), [
       // A→B be: 500.5 · (w_BAs 2 · 0.02 · 1 − w_ABr 0 · 0.01) = 20.02
       ['usage', 'be', 'A', 'B', '500.5', '20.02', '{"A":"1","B":"1"}'],
-      // 50 messages · 2 · 0.001 = 0.10
-      ['message-fee', 'be', 'A', 'B', '50', '0.10', '{"A":"1","B":"1"}'],
+      // 50 messages · 0.001 (flat: not weighted) = 0.05
+      ['message-fee', 'be', 'A', 'B', '50', '0.05', '{"A":"1","B":"1"}'],
       // B→A be: B weights receive 0 toward its customer, A charges nothing: 0
       ['usage', 'be', 'B', 'A', '999', '0.00', '{"A":"1","B":"1"}'],
       // A→B ef: 1000 · 2 · 0.05 · 0.5 (availability 99.5 → second band) = 50.00
@@ -66,14 +66,14 @@ describe('bilateral statements', () => {
       ['period-fee', null, 'A', 'B', '0', '100.00', '{"B":"1"}']
     ])
     assert.deepEqual(s.lines[0]!.tariffs, { A: 'tA1', B: 'tB1' })
-    assert.equal(s.net, '170.12')
+    assert.equal(s.net, '170.07')
   })
 
   it('is symmetric: the other party computes the same lines and the negated net', () => {
     const ab = computeStatement(withA(['A', 'B']))
     const ba = computeStatement(withA(['B', 'A']))
     assert.deepEqual(ba.lines, ab.lines)
-    assert.equal(ba.net, '-170.12')
+    assert.equal(ba.net, '-170.07')
     assert.deepEqual(JSON.stringify(computeStatement(withA(['A', 'B']))), JSON.stringify(ab))
   })
 
@@ -96,17 +96,17 @@ describe('bilateral statements', () => {
     dec.segments[0]!.tariffs.A = { ref: 'x', pricing: { ...A, decimals: 3 } }
     fails(dec, 'segments[0].tariffs.B.pricing', 'mismatch')
     const cls = withA(['A', 'B'])
-    cls.segments[0]!.usage.push({ from: 'A', to: 'B', class: 'af41', volume: '1' })
+    cls.segments[0]!.usage!.push({ from: 'A', to: 'B', class: 'af41', volume: '1' })
     fails(cls, 'segments[0].usage[4].class', 'unknown-class')
     const who = withA(['A', 'B'])
-    who.segments[0]!.usage.push({ from: 'A', to: 'Z', class: 'be', volume: '1' })
+    who.segments[0]!.usage!.push({ from: 'A', to: 'Z', class: 'be', volume: '1' })
     fails(who, 'segments[0].usage[4].to', 'bad-usage')
     const vol = withA(['A', 'B'])
-    vol.segments[0]!.usage.push({ from: 'A', to: 'B', class: 'be', volume: '-1' })
+    vol.segments[0]!.usage!.push({ from: 'A', to: 'B', class: 'be', volume: '-1' })
     fails(vol, 'segments[0].usage[4].volume', 'negative')
-    const sla = withA(['A', 'B'])
-    sla.measured = {}
-    fails(sla, 'measured.B.ef.availability_pct', 'missing-measurement')
+    const unit = withA(['A', 'B'])
+    unit.segments[0]!.tariffs.A = { ref: 'x', pricing: { ...A, unit: 'packet' } }
+    fails(unit, 'segments[0].tariffs.B.pricing.unit', 'mismatch')
   })
 
   it('brokerage view: charged to originators = retained + paid to terminators, with the SLA factors', () => {

@@ -99,7 +99,9 @@ export const StatementLineSchema = Obj({
   tariffs: BoundedMap(PeerIdSchema, DocIdSchema, 2),
   /** SLA factor applied, per network. */
   factors: BoundedMap(PeerIdSchema, NonNegDecimalSchema, 2),
-  amount: DecimalSchema
+  amount: DecimalSchema,
+  /** Why a factor is what it is when no measurement decided it (an SLA default, or factor 1). */
+  note: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 }))
 })
 export type StatementLine = Static<typeof StatementLineSchema>
 

@@ -24,19 +24,35 @@ export const SlaBandSchema = Obj({
 })
 export const SlaCriterionSchema = Obj({
   metric: MetricSchema,
-  bands: Type.Array(SlaBandSchema, { minItems: 1, maxItems: MAX_SLA_BANDS })
+  bands: Type.Array(SlaBandSchema, { minItems: 1, maxItems: MAX_SLA_BANDS }),
+  /** `interval` (default): a factor per interval; `period`: the period's worst value sets one factor. */
+  window: Type.Optional(Type.Union([Type.Literal('interval'), Type.Literal('period')])),
+  /** Value assumed when the metric was not measured. */
+  default: Type.Optional(DecimalSchema),
+  /** A value only the judged network reported counts. */
+  selfReport: Type.Optional(Type.Boolean()),
+  /** Factors above 1 are allowed. */
+  bonus: Type.Optional(Type.Boolean())
 })
+export const SlaCriteriaSchema = Type.Array(SlaCriterionSchema, { maxItems: MAX_SLA_CRITERIA })
+/** Weight keys: a neighbour's PeerId, `status:<customer|peer|transit>`, or `*` for anyone else. */
+export const WeightKeySchema = Type.String({ pattern: '^(\\*|status:(customer|peer|transit)|12D3KooW[1-9A-HJ-NP-Za-km-z]{44})$' })
+/** Per-class weight keys: a neighbour's PeerId or `status:<s>` (the tariff-wide `*` is the fallback). */
+export const ClassWeightKeySchema = Type.String({ pattern: '^(status:(customer|peer|transit)|12D3KooW[1-9A-HJ-NP-Za-km-z]{44})$' })
+
+export const MessageFeeSchema = Type.Union([
+  NonNegDecimalSchema,
+  Obj({ fee: NonNegDecimalSchema, weighted: Type.Optional(Type.Boolean()) })
+])
 export const ServiceClassSchema = Obj({
   mode: Type.Union([Type.Literal('unicast'), Type.Literal('multicast')]),
   quality: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$' }),
   price: NonNegDecimalSchema,
-  messageFee: Type.Optional(NonNegDecimalSchema),
-  sla: Type.Optional(Type.Array(SlaCriterionSchema, { maxItems: MAX_SLA_CRITERIA }))
+  messageFee: Type.Optional(MessageFeeSchema),
+  sla: Type.Optional(SlaCriteriaSchema),
+  weights: Type.Optional(BoundedMap(ClassWeightKeySchema, WeightPairSchema, MAX_WEIGHT_KEYS))
 })
 export const NeighbourStatusSchema = Type.Union([Type.Literal('customer'), Type.Literal('peer'), Type.Literal('transit')])
-
-/** Weight keys: a neighbour's PeerId, `status:<customer|peer|transit>`, or `*` for anyone else. */
-export const WeightKeySchema = Type.String({ pattern: '^(\\*|status:(customer|peer|transit)|12D3KooW[1-9A-HJ-NP-Za-km-z]{44})$' })
 
 export const PricingTariffSchema = Obj({
   currency: CurrencySchema,
@@ -45,7 +61,12 @@ export const PricingTariffSchema = Obj({
   classes: BoundedMap(ClassIdSchema, ServiceClassSchema, MAX_CLASSES),
   weights: BoundedMap(WeightKeySchema, WeightPairSchema, MAX_WEIGHT_KEYS),
   statuses: Type.Optional(BoundedMap(PeerIdSchema, NeighbourStatusSchema, MAX_WEIGHT_KEYS)),
-  periodFee: Type.Optional(NonNegDecimalSchema)
+  /** One fee for every neighbour, or per neighbour / status / `*`; negative: paid to the neighbour. */
+  periodFee: Type.Optional(Type.Union([DecimalSchema, BoundedMap(WeightKeySchema, DecimalSchema, MAX_WEIGHT_KEYS)])),
+  /** Bilateral SLAs: per neighbour and class, criteria replacing the class's own. */
+  bilateralSla: Type.Optional(BoundedMap(PeerIdSchema, BoundedMap(ClassIdSchema, SlaCriteriaSchema, MAX_CLASSES), MAX_WEIGHT_KEYS)),
+  /** Per neighbour: its class -> our class carrying it. */
+  classMap: Type.Optional(BoundedMap(PeerIdSchema, BoundedMap(ClassIdSchema, ClassIdSchema, MAX_CLASSES), MAX_WEIGHT_KEYS))
 }, 'the pricing content of a tariff version (model PricingTariff)')
 
 export type WirePricingTariff = Static<typeof PricingTariffSchema>

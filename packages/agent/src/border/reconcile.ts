@@ -3,32 +3,47 @@
  * Pure and symmetric: both agents compute the same result from the same two reports, whichever
  * side they are on.
  *
- * Rule `lower-within-relative`: for each (class, from, to) figure, if |a - b| <= tolerance * max(a, b)
- * the attested figure is the lower one; otherwise the interval is disputed. SLA metrics: within
- * tolerance the attested value is the one less favourable to the network whose criteria it is
- * judged against (the higher delay/loss, the lower availability/throughput).
+ * Volumes, rule `lower-within-relative`: for each (class, from, to) figure, if
+ * |a - b| <= tolerance * max(a, b) the attested figure is the lower one; otherwise the interval is
+ * disputed (`ok: false`).
+ *
+ * SLA metrics are reconciled apart from volumes: a metric the two sides disagree on is left out of
+ * the attestation and listed in `metricDifferences`, and never voids attested volume.
+ * - Both reported it, within tolerance: the value less favourable to the judged network (subject)
+ *   is attested; which way is worse comes from the subject's criterion (`rules.direction`), upTo
+ *   bands meaning lower is better, atLeast bands higher is better.
+ * - Only one side reported it: taken when the reporter is the subject's neighbour; a subject's
+ *   report about itself counts alone only where its criterion says `selfReport: true`.
+ * - Left out, a metric takes the criterion's default at settlement, or factor 1 with a note.
  */
+import { parseCriteria, type PricingTariff, type SlaCriterion } from '@splitedge/model'
 import { compareDecimal, isWithinRelative } from './decimal.js'
 import type { MetricInput, UsageLineInput } from '../usage/types.js'
 
-export interface ReportFigures { lines: UsageLineInput[], metrics: MetricInput[] }
+export interface ReportFigures {
+  lines: UsageLineInput[]
+  metrics: MetricInput[]
+  /** Who signed these figures; without it a one-sided metric cannot be attributed and is left out. */
+  reporter?: string
+}
 
-export interface Difference { key: string, a: string | null, b: string | null }
+export interface Difference { key: string, a: string | null, b: string | null, reason?: string }
+
+/** What the subjects' tariffs say about a metric: its better direction, and whether a self-report counts. */
+export interface MetricRules {
+  direction?: (m: MetricInput) => 'lower' | 'higher' | 'none'
+  selfReport?: (m: MetricInput) => boolean
+}
 
 export type Reconciled =
-  | { ok: true, lines: UsageLineInput[], metrics: MetricInput[] }
+  | { ok: true, lines: UsageLineInput[], metrics: MetricInput[], metricDifferences: Difference[] }
   | { ok: false, differences: Difference[] }
-
-/** Metrics where a larger value is better service. */
-export function higherIsBetter (metric: string): boolean {
-  return /^(availability|throughput)/.test(metric)
-}
 
 const lineKey = (l: UsageLineInput): string => `${l.class}\u0000${l.from}\u0000${l.to}`
 const metricKey = (m: MetricInput): string => `${m.subject}\u0000${m.class}\u0000${m.metric}`
 const cmpStr = (x: string, y: string): number => x < y ? -1 : x > y ? 1 : 0
 
-export function reconcile (a: ReportFigures, b: ReportFigures, tolerance: string): Reconciled {
+export function reconcile (a: ReportFigures, b: ReportFigures, tolerance: string, rules: MetricRules = {}): Reconciled {
   const differences: Difference[] = []
   const lines: UsageLineInput[] = []
   const am = new Map(a.lines.map(l => [lineKey(l), l]))
@@ -50,22 +65,76 @@ export function reconcile (a: ReportFigures, b: ReportFigures, tolerance: string
     if (line.volume === '0' && (line.messages === undefined || line.messages === '0')) continue
     lines.push(line)
   }
+  if (differences.length > 0) return { ok: false, differences }
+  return { ok: true, lines, ...reconcileMetrics(a, b, tolerance, rules) }
+}
+
+/** The metrics both sides can sign, and those left out with the reason. */
+function reconcileMetrics (a: ReportFigures, b: ReportFigures, tolerance: string, rules: MetricRules): { metrics: MetricInput[], metricDifferences: Difference[] } {
   const metrics: MetricInput[] = []
+  const metricDifferences: Difference[] = []
   const ax = new Map(a.metrics.map(m => [metricKey(m), m]))
   const bx = new Map(b.metrics.map(m => [metricKey(m), m]))
   for (const key of [...new Set([...ax.keys(), ...bx.keys()])].sort(cmpStr)) {
     const ma = ax.get(key)
     const mb = bx.get(key)
     if (ma === undefined || mb === undefined) {
-      // Only one side measured it: agreed only if the other side had no opinion is not safe, so dispute.
-      differences.push({ key, a: ma?.value ?? null, b: mb?.value ?? null })
+      const only = (ma ?? mb) as MetricInput
+      const reporter = ma !== undefined ? a.reporter : b.reporter
+      const why = oneSided(only, reporter, rules)
+      if (why === undefined) metrics.push({ ...only })
+      else metricDifferences.push({ key, a: ma?.value ?? null, b: mb?.value ?? null, reason: why })
       continue
     }
-    if (!isWithinRelative(ma.value, mb.value, tolerance)) { differences.push({ key, a: ma.value, b: mb.value }); continue }
+    if (!isWithinRelative(ma.value, mb.value, tolerance)) {
+      metricDifferences.push({ key, a: ma.value, b: mb.value, reason: 'beyond tolerance' })
+      continue
+    }
     const c = compareDecimal(ma.value, mb.value)
-    const worse = higherIsBetter(ma.metric) ? (c <= 0 ? ma.value : mb.value) : (c >= 0 ? ma.value : mb.value)
+    const higherBetter = rules.direction !== undefined ? rules.direction(ma) === 'higher' : guessHigherIsBetter(ma.metric)
+    const worse = higherBetter ? (c <= 0 ? ma.value : mb.value) : (c >= 0 ? ma.value : mb.value)
     metrics.push({ subject: ma.subject, class: ma.class, metric: ma.metric, value: worse })
   }
-  if (differences.length > 0) return { ok: false, differences }
-  return { ok: true, lines, metrics }
+  return { metrics, metricDifferences }
+}
+
+/** Why a metric only one side reported cannot be attested, or undefined when it can. */
+function oneSided (m: MetricInput, reporter: string | undefined, rules: MetricRules): string | undefined {
+  if (reporter === undefined) return 'reported by one side only'
+  if (reporter !== m.subject) return undefined
+  if (rules.selfReport?.(m) === true) return undefined
+  return 'reported only by the judged network itself, and its criterion does not allow self-reports'
+}
+
+/**
+ * Only for callers that cannot supply the tariffs (`rules.direction` absent): the old guess from
+ * the metric's name. Callers holding the tariffs in force use `metricRulesFrom`.
+ */
+function guessHigherIsBetter (metric: string): boolean {
+  return /^(availability|throughput)/.test(metric)
+}
+
+/**
+ * Metric rules from the two parties' tariffs in force for the interval (keyed by party): each
+ * subject's criterion for the class toward the other party (its bilateral block first) gives the
+ * direction (from its bands) and whether a self-report counts.
+ */
+export function metricRulesFrom (pricing: Record<string, PricingTariff>): MetricRules {
+  const criterion = (m: MetricInput): SlaCriterion | undefined => {
+    const t = Object.hasOwn(pricing, m.subject) ? pricing[m.subject] : undefined
+    if (t === undefined) return undefined
+    const other = Object.keys(pricing).find(k => k !== m.subject) ?? ''
+    const bilateral = t.bilateralSla !== undefined && Object.hasOwn(t.bilateralSla, other) ? t.bilateralSla[other] : undefined
+    const list = (bilateral !== undefined && Object.hasOwn(bilateral, m.class) ? bilateral[m.class] : undefined) ??
+      (Object.hasOwn(t.classes, m.class) ? t.classes[m.class]?.sla : undefined)
+    return list?.find(c => c.metric === m.metric)
+  }
+  return {
+    direction: m => {
+      const c = criterion(m)
+      if (c === undefined) return 'none'
+      try { return parseCriteria([c], 'sla')[0]?.direction ?? 'none' } catch { return 'none' }
+    },
+    selfReport: m => criterion(m)?.selfReport === true
+  }
 }

@@ -29,11 +29,12 @@ import { handle, request, HandlerError } from '../net/index.js'
 import { BorderRequest, BorderResponse, MAX_FRAME_BYTES, PROTOCOLS, decodeFrame, encodeFrame } from '../protocol/frames.js'
 import type { AgentContext } from '../context.js'
 import { sortedPair } from '../context.js'
-import { reconcile, type Reconciled } from './reconcile.js'
+import { metricRulesFrom, reconcile, type Difference, type Reconciled } from './reconcile.js'
 import { compareDecimal } from './decimal.js'
 import type { UsageSource } from '../usage/source.js'
 import type { ClockWatch } from '../clock/skew.js'
 import type { MetricInput, UsageLineInput } from '../usage/types.js'
+import type { PricingTariff } from '@splitedge/model'
 import type { TariffService } from '../tariff/service.js'
 import type { TariffView } from '../tariff/view.js'
 import { periodOf } from '../clock/intervals.js'
@@ -238,14 +239,38 @@ export class BorderService {
     }
   }
 
-  private reconcileReports (mine: UsageReport, theirs: UsageReport, tolerance: string): Reconciled {
+  /**
+   * Reconcile the two reports under the SLA rules of both tariffs in force for the interval (which
+   * way a metric is worse, whether a self-report counts), so both sides attest the same figures.
+   */
+  private async reconcileReports (mine: UsageReport, theirs: UsageReport, tolerance: string): Promise<Reconciled> {
     const me = this.ctx.identity.peerId
     const [x, y] = mine.body.border[0] === me ? [mine, theirs] : [theirs, mine]
     const fig = (r: UsageReport) => ({
+      reporter: r.body.reporter,
       lines: r.body.lines.map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: String(l.messages) } : {}) })),
       metrics: r.body.metrics.map(m => ({ ...m }))
     })
-    return reconcile(fig(x), fig(y), tolerance)
+    const start = mine.body.interval.start
+    const pricing: Record<string, PricingTariff> = {}
+    for (const p of [mine.body.reporter, theirs.body.reporter]) {
+      const t = await this.view.inForce(p, start)
+      if (t !== undefined) pricing[p] = t.pricing
+    }
+    const r = reconcile(fig(x), fig(y), tolerance, metricRulesFrom(pricing))
+    if (r.ok && r.metricDifferences.length > 0) await this.recordMetricDispute(theirs.body.reporter, start, r.metricDifferences, x === mine)
+    return r
+  }
+
+  /** SLA metrics the two sides disagree on: left out of the attestation (volumes still attest), recorded for the operators. */
+  private async recordMetricDispute (peer: string, start: number, differences: Difference[], oursFirst: boolean): Promise<void> {
+    const border = borderOf(this.ctx.identity.peerId, peer)
+    const detail = { interval: start, metrics: differences.map(d => ({ key: d.key.split('\u0000').join(' '), ours: (oursFirst ? d.a : d.b) ?? null, theirs: (oursFirst ? d.b : d.a) ?? null, reason: d.reason ?? 'differ' })) }
+    const res = await this.ctx.store.updateDispute({ kind: 'usage', border, key: `metric:${pad(start)}`, detail, time: this.ctx.now() })
+    if (res === 'created') {
+      this.ctx.metrics.disputes.inc({ kind: 'metric' })
+      this.ctx.log.warn({ peer: this.nameOf(peer), start, metrics: detail.metrics.length }, 'SLA metrics disputed: left out of the attestation; the interval\'s volumes are attested')
+    }
   }
 
   private toleranceWith (peer: string, theirs: string): string {
@@ -455,7 +480,7 @@ export class BorderService {
           throw err
         }
         const tolerance = this.toleranceWith(peer, req.tolerance)
-        const r = this.reconcileReports(mine.doc, theirs, tolerance)
+        const r = await this.reconcileReports(mine.doc, theirs, tolerance)
         if (!r.ok) {
           await this.recordDispute(peer, start, mine.doc, theirs, r)
           return reply({ k: 'dispute', report: mine.bytes })
@@ -513,7 +538,7 @@ export class BorderService {
         const half = d.value
         const tol = half.body.rule.tolerance
         if (compareDecimal(tol, tolerance) > 0) throw this.refuse(peer, 'usage-attestation', 'tolerance', `neighbour used tolerance ${tol}, above ours ${tolerance}`)
-        const r = this.reconcileReports(mine.doc, theirs, tol)
+        const r = await this.reconcileReports(mine.doc, theirs, tol)
         if (!r.ok) {
           await this.recordDispute(peer, start, mine.doc, theirs, r)
           return 'disputed'
@@ -533,7 +558,7 @@ export class BorderService {
       }
       case 'dispute': {
         const theirs = this.checkPeerReport(res.report, peer, start)
-        const r = this.reconcileReports(mine.doc, theirs, tolerance)
+        const r = await this.reconcileReports(mine.doc, theirs, tolerance)
         await this.recordDispute(peer, start, mine.doc, theirs, r.ok ? { ok: false, differences: [{ key: 'tolerance', a: tolerance, b: 'neighbour disputes' }] } : r)
         return 'disputed'
       }

@@ -7,9 +7,6 @@
  * with a code and a message that names the field (http/errors.ts maps codes to statuses).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { writeFile, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { Agent } from '../agent.js'
 import { UsageError } from '../usage/push.js'
@@ -190,14 +187,7 @@ async function revise (agent: Agent, body: unknown): Promise<unknown> {
 
 /** The tariff YAML in the body, published through the same loader as the config's tariff file. */
 async function publishTariff (agent: Agent, text: string): Promise<unknown> {
-  const dir = await mkdtemp(join(tmpdir(), 'splitedge-tariff-'))
-  try {
-    const file = join(dir, 'tariff.yaml')
-    await writeFile(file, text)
-    return await agent.publishTariffFile(file)
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+  return await agent.publishTariffFile({ text, name: 'tariff (request body)' })
 }
 
 /** Every statement in the range as NDJSON, one page at a time, so the export never sits in memory whole. */

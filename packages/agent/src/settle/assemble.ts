@@ -4,13 +4,13 @@
  * same statement byte for byte.
  *
  * - Segments: consecutive intervals under the same pair of tariff versions share a segment.
- * - SLA: for each (network, class, metric), the period's value is the worst attested one (the
- *   highest delay or loss, the lowest availability or throughput).
- * - Period fees are charged only for a full period: every interval of the period attested.
+ * - Each attestation is one interval of its segment, with its own SLA values: the model judges
+ *   `window: interval` criteria interval by interval and `window: period` criteria on the period's
+ *   worst value, the better direction coming from the criterion's bands.
+ * - Period fees are owed for the period regardless of volume or disputed intervals.
  */
-import { cmp, dec, computeStatement, type StatementInput, type Statement } from '@splitedge/model'
+import { computeStatement, type Measured, type StatementInput, type Statement } from '@splitedge/model'
 import type { UsageAttestation } from '@splitedge/wire'
-import { higherIsBetter } from '../border/reconcile.js'
 import type { TariffInForce } from '../tariff/view.js'
 
 export interface Assembled { input: StatementInput, attestations: string[] }
@@ -24,13 +24,13 @@ export class MissingTariff extends Error {
   }
 }
 
+/** `_intervalsInPeriod` is kept for callers; period fees no longer depend on it. */
 export async function assembleStatement (
-  parties: [string, string], intervalsInPeriod: number, atts: Array<{ id: string, doc: UsageAttestation }>, lookup: TariffLookup
+  parties: [string, string], _intervalsInPeriod: number, atts: Array<{ id: string, doc: UsageAttestation }>, lookup: TariffLookup
 ): Promise<StatementInput> {
   const sorted = [...atts].sort((x, y) => x.doc.body.interval.start - y.doc.body.interval.start)
   const segments: StatementInput['segments'] = []
   let lastKey = ''
-  const measured: StatementInput['measured'] = {}
   for (const { doc } of sorted) {
     const start = doc.body.interval.start
     const [ta, tb] = await Promise.all(parties.map(async p => await lookup(p, start)))
@@ -38,21 +38,15 @@ export async function assembleStatement (
     if (tb === undefined) throw new MissingTariff(parties[1], start)
     const key = `${ta.id}|${tb.id}`
     if (key !== lastKey) {
-      segments.push({ tariffs: { [parties[0]]: { ref: ta.id, pricing: ta.pricing }, [parties[1]]: { ref: tb.id, pricing: tb.pricing } }, usage: [] })
+      segments.push({ tariffs: { [parties[0]]: { ref: ta.id, pricing: ta.pricing }, [parties[1]]: { ref: tb.id, pricing: tb.pricing } }, intervals: [] })
       lastKey = key
     }
-    const seg = segments[segments.length - 1] as StatementInput['segments'][number]
-    for (const l of doc.body.lines) seg.usage.push({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: String(l.messages) } : {}) })
-    for (const m of doc.body.metrics) {
-      const byClass = (measured[m.subject] ??= {})
-      const byMetric = (byClass[m.class] ??= {})
-      const prev = byMetric[m.metric]
-      if (prev === undefined) { byMetric[m.metric] = m.value; continue }
-      const c = cmp(dec(m.value), dec(prev))
-      if (higherIsBetter(m.metric) ? c < 0 : c > 0) byMetric[m.metric] = m.value
-    }
+    const measured: Measured = {}
+    for (const m of doc.body.metrics) ((measured[m.subject] ??= {})[m.class] ??= {})[m.metric] = m.value
+    const usage = doc.body.lines.map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: String(l.messages) } : {}) }))
+    segments[segments.length - 1]!.intervals!.push({ usage, measured })
   }
-  return { parties, segments, measured, periodFees: sorted.length === intervalsInPeriod }
+  return { parties, segments, measured: {}, periodFees: true }
 }
 
 export { computeStatement, type Statement }

@@ -82,7 +82,7 @@ export class SettleService {
       currency: st.currency,
       decimals: st.decimals,
       attestations: atts.map(a => a.id),
-      lines: st.lines.map(l => ({ kind: l.kind, class: l.class, from: l.from, to: l.to, volume: l.volume, tariffs: l.tariffs, factors: l.factors, amount: l.amount })),
+      lines: st.lines.map(l => ({ kind: l.kind, class: l.class, from: l.from, to: l.to, volume: l.volume, tariffs: l.tariffs, factors: l.factors, amount: l.amount, ...(l.note !== undefined ? { note: l.note } : {}) })),
       net: st.net
     }
     const signed = sign(this.ctx.identity, 'settlement-statement', body)

@@ -9,7 +9,9 @@ import {
   type Tariff, type TariffBody
 } from '@splitedge/wire'
 import type { PricingTariff } from '@splitedge/model'
+import { borderOf } from '@splitedge/store'
 import type { AgentContext } from '../context.js'
+import { ConfigError } from '../config/load.js'
 import { handle, publish, request, subscribe, tariffTopic, HandlerError, RequestError } from '../net/index.js'
 import { MAX_FRAME_BYTES, PROTOCOLS, TariffSyncRequest, TariffSyncResponse, decodeFrame, encodeFrame } from '../protocol/frames.js'
 
@@ -22,6 +24,7 @@ const MAX_CHAIN = 64
 
 export class TariffService {
   private readonly syncing = new Map<string, Promise<void>>()
+  private readonly lastLogged = new Map<string, number>()
   /** Issuers whose tariffs we keep: our neighbours, plus any a clearer is told to follow. */
   readonly follows: Set<string>
 
@@ -62,6 +65,15 @@ export class TariffService {
     return encodeFrame(TariffSyncResponse, { k: 'tariff', doc: rec.bytes })
   }
 
+  /** A rejection repeats on every gossip and sync (a skewed clock, a stuck issuer): log it once a minute per key; the metric counts all. */
+  private logNow (key: string): boolean {
+    const now = this.ctx.now()
+    const last = this.lastLogged.get(key)
+    if (last !== undefined && now - last < 60_000) return false
+    this.lastLogged.set(key, now)
+    return true
+  }
+
   /**
    * Check and store a tariff from `issuer` (the topic's or the sync peer's). Only followed issuers'
    * tariffs are kept. A version whose `previous` we lack is a gap: ignored here, filled by sync.
@@ -70,7 +82,7 @@ export class TariffService {
     const { ctx } = this
     const reject = (reason: string, message: string, verdict: 'reject' | 'ignore' = 'reject'): IngestResult => {
       ctx.metrics.rejected.inc({ kind: 'tariff', reason })
-      if (verdict === 'reject') ctx.log.warn({ issuer, via, reason }, `tariff rejected: ${message}`)
+      if (verdict === 'reject' && this.logNow(`${issuer}:${reason}`)) ctx.log.warn({ issuer, via, reason }, `tariff rejected: ${message}`)
       else ctx.log.debug({ issuer, via, reason }, `tariff ignored: ${message}`)
       return { ok: false, verdict, reason, message }
     }
@@ -87,7 +99,12 @@ export class TariffService {
     const lastAccepted = last === undefined ? undefined : { seq: last.seq, id: last.id, noticeMs: this.noticeOf(last.bytes) }
     const verdict = checkTariffSuccession(lastAccepted, doc, ctx.now(), ctx.config.clockSkewMs)
     if (!verdict.ok) {
-      if (verdict.reason === 'duplicate') return { ok: true, status: 'exists', id }
+      if (verdict.reason === 'duplicate') {
+        // The current version again: expected by sync; by gossip a replay, dropped without being
+        // forwarded or costing the sender score, and counted.
+        if (via === 'sync') return { ok: true, status: 'exists', id }
+        return reject('duplicate', verdict.message, 'ignore')
+      }
       // An old version we hold: harmless by sync (walking back a chain), a replay by gossip.
       if (verdict.reason === 'stale-sequence' && via === 'sync' && (await ctx.store.getTariff(id)) !== undefined) return { ok: true, status: 'exists', id }
       if (verdict.reason === 'previous-mismatch' && last !== undefined && doc.body.seq > last.seq) {
@@ -100,6 +117,7 @@ export class TariffService {
     if (put === 'created') {
       ctx.metrics.accepted.inc({ kind: 'tariff' })
       ctx.log.info({ issuer, seq: doc.body.seq, id, via }, 'tariff accepted')
+      await this.checkUnits(issuer)
     }
     return { ok: true, status: put, id }
   }
@@ -162,6 +180,15 @@ export class TariffService {
    * returns the current version. `effective` defaults to the earliest the notice period allows.
    */
   async publishOwn (pricing: PricingTariff, noticeMs: number, effective?: number): Promise<{ id: string, seq: number, status: 'published' | 'unchanged' }> {
+    // One publish at a time: each reads the version the previous one stored and takes the next.
+    const run = this.publishing.then(async () => await this.publishNext(pricing, noticeMs, effective))
+    this.publishing = run.catch(() => {})
+    return await run
+  }
+
+  private publishing: Promise<unknown> = Promise.resolve()
+
+  private async publishNext (pricing: PricingTariff, noticeMs: number, effective?: number): Promise<{ id: string, seq: number, status: 'published' | 'unchanged' }> {
     const { ctx } = this
     const me = ctx.identity.peerId
     const last = await ctx.store.latestTariff(me)
@@ -186,7 +213,8 @@ export class TariffService {
       pricing
     }
     const signed = sign(ctx.identity, 'tariff', body)
-    if (!signed.ok) throw new Error(`tariff: ${signed.error.message}${signed.error.path !== undefined ? ` at ${signed.error.path}` : ''}`)
+    // The loader checks the wire schema first; anything left is still the operator's to fix, not a 500.
+    if (!signed.ok) throw new ConfigError(`tariff${signed.error.path !== undefined ? ` ${signed.error.path}` : ''}`, `cannot be signed: ${signed.error.message}`)
     const doc: Tariff = signed.value
     const bytes = encodeDocument(doc)
     const id = docId(doc)
@@ -194,7 +222,45 @@ export class TariffService {
     if (put === 'conflict') throw new Error(`tariff version ${body.seq} already exists with another content`)
     const recipients = await publish(ctx.node, tariffTopic(me), bytes)
     ctx.log.info({ seq: body.seq, id, effective: body.effective, recipients }, 'tariff published')
+    await this.checkUnits(me)
     return { id, seq: body.seq, status: 'published' }
+  }
+
+  /**
+   * Compare units across each border `issuer`'s newest tariff touches: two tariffs priced per
+   * different units cannot settle, so a mismatch is a dispute (in /v1/disputes and the log), opened
+   * once per pair of versions; a later matching pair resolves it.
+   */
+  private async checkUnits (issuer: string): Promise<void> {
+    const { ctx } = this
+    const me = ctx.identity.peerId
+    const mine = await this.latestPricing(me)
+    if (mine === undefined) return
+    for (const peer of issuer === me ? [...ctx.neighbours.keys()] : ctx.neighbours.has(issuer) ? [issuer] : []) {
+      const theirs = await this.latestPricing(peer)
+      if (theirs === undefined) continue
+      const border = borderOf(me, peer)
+      if (theirs.pricing.unit === mine.pricing.unit) {
+        for (const d of await ctx.store.listDisputes(border, 'open')) {
+          if (d.kind === 'settlement' && d.key.startsWith('unit:')) await ctx.store.resolveDispute({ kind: 'settlement', border, key: d.key, resolution: { tariffs: [mine.id, theirs.id], unit: mine.pricing.unit }, time: ctx.now() })
+        }
+        continue
+      }
+      const name = ctx.neighbours.get(peer)?.name ?? peer
+      const reason = `unit mismatch: ${name} prices per ${theirs.pricing.unit} (tariff ${theirs.id}), we price per ${mine.pricing.unit} (tariff ${mine.id}); this border cannot settle until one side publishes a tariff in the other's unit`
+      const r = await ctx.store.putDispute({ kind: 'settlement', border, key: `unit:${mine.id}:${theirs.id}`, detail: { reason, ours: { tariff: mine.id, unit: mine.pricing.unit }, theirs: { tariff: theirs.id, unit: theirs.pricing.unit } }, time: ctx.now() })
+      if (r === 'created') {
+        ctx.metrics.disputes.inc({ kind: 'settlement' })
+        ctx.log.warn({ peer: name, ours: mine.pricing.unit, theirs: theirs.pricing.unit }, reason)
+      }
+    }
+  }
+
+  private async latestPricing (issuer: string): Promise<{ id: string, pricing: PricingTariff } | undefined> {
+    const rec = await this.ctx.store.latestTariff(issuer)
+    if (rec === undefined) return undefined
+    const d = decodeDocument(rec.bytes, 'tariff')
+    return d.ok ? { id: rec.id, pricing: d.value.body.pricing as PricingTariff } : undefined
   }
 
   /** Re-announce our current tariff (after a neighbour connects, gossip may have missed it). */
