@@ -6,42 +6,17 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { cosign, decodeDocument, docId, encodeDocument, generateIdentity, sign, type Identity, type SettlementStatementBody } from '@splitedge/wire'
-import { borderOf, openStore, type Store } from '@splitedge/store'
+import { decodeDocument, generateIdentity, type Identity } from '@splitedge/wire'
+import { openStore } from '@splitedge/store'
+import { fillStatements } from '../test/statement-fixtures.js'
 import { Agent } from '../src/agent.js'
 import { checkConfig } from '../src/config/load.js'
 
 const quick = process.argv.includes('--quick')
 const SIZES = quick ? [500, 2000] : [500, 2000, 4000]
-const PERIOD = 3_600_000
-const FAKE_ID = 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
 
 const mb = (n: number): number => Math.round(n / 1024 / 102.4) / 10
 const gc = (): void => { (globalThis as { gc?: () => void }).gc?.() }
-
-function statement (a: Identity, b: Identity, p: number): SettlementStatementBody {
-  const [x, y] = a.peerId < b.peerId ? [a.peerId, b.peerId] : [b.peerId, a.peerId]
-  const lines = Array.from({ length: 12 }, (_, i) => ({
-    kind: 'usage', class: i % 2 === 0 ? 'be' : 'ef', from: i % 4 < 2 ? x : y, to: i % 4 < 2 ? y : x, volume: String(1_000_000 + p * 7 + i),
-    tariffs: { [x]: FAKE_ID, [y]: FAKE_ID }, factors: { [x]: '1', [y]: '1' }, amount: `${i}.${String(p % 1_000_000).padStart(6, '0')}`
-  }))
-  return { border: [x, y], period: { start: p * PERIOD, end: (p + 1) * PERIOD }, currency: 'EUR', decimals: 6, attestations: Array.from({ length: 12 }, () => FAKE_ID), lines, net: '1.000000' }
-}
-
-async function fill (store: Store, a: Identity, b: Identity, n: number): Promise<void> {
-  const border = borderOf(a.peerId, b.peerId)
-  for (let p = 0; p < n; p += 100) {
-    const batch = store.batch()
-    for (let q = p; q < Math.min(n, p + 100); q++) {
-      const one = sign(a, 'settlement-statement', statement(a, b, q))
-      if (!one.ok) throw new Error(one.error.message)
-      const both = cosign(b, one.value)
-      if (!both.ok) throw new Error(both.error.message)
-      batch.putStatement({ border, periodStart: q * PERIOD, id: docId(both.value), bytes: encodeDocument(both.value) })
-    }
-    await batch.write()
-  }
-}
 
 async function timed<T> (fn: () => Promise<T>): Promise<{ ms: number, value: T }> {
   const t = performance.now()
@@ -69,7 +44,7 @@ async function one (n: number, a: Identity, b: Identity): Promise<Record<string,
   const dir = await mkdtemp(join(tmpdir(), 'splitedge-bench-views-'))
   try {
     const store = await openStore({ path: join(dir, 'db') })
-    await fill(store, a, b, n)
+    await fillStatements(store, a, b, 0, n)
     const config = checkConfig({ name: 'a', key: '/unused', dataDir: '/unused', listen: ['/ip4/127.0.0.1/tcp/0'], http: { host: '127.0.0.1', port: 0 }, neighbours: [{ name: 'b', peerId: b.peerId, addrs: ['/ip4/127.0.0.1/tcp/1'], status: 'peer' }] }, '/')
     const agent = await Agent.start({ config, identity: a, store, logger: pino({ level: 'silent' }) })
     try {
@@ -93,6 +68,9 @@ async function one (n: number, a: Identity, b: Identity): Promise<Record<string,
         baseline_load_all_ms: baseline.ms,
         rss_mb: mb(afterPaged.rss),
         heap_used_mb: mb(afterPaged.heapUsed),
+        heap_total_mb: mb(afterPaged.heapTotal),
+        external_mb: mb(afterPaged.external),
+        array_buffers_mb: mb(afterPaged.arrayBuffers),
         rss_growth_paged_mb: mb(afterPaged.rss - before.rss),
         rss_growth_baseline_mb: mb(afterBaseline.rss - afterPaged.rss),
         heap_growth_baseline_mb: mb(afterBaseline.heapUsed - afterPaged.heapUsed)

@@ -29,7 +29,7 @@ export async function readJson (req: IncomingMessage): Promise<unknown> {
 
 export interface ListQuery { limit: number, after?: string, neighbour?: string, from?: number, to?: number }
 
-export const DEFAULT_LIMIT = 500
+export const DEFAULT_LIMIT = 200
 export const MAX_LIMIT = 1000
 
 /** `limit`, `cursor`, `neighbour`, `from` and `to` of a list request, checked. */

@@ -39,8 +39,9 @@ export function answerFor (err: unknown): { status: number, body: ErrorBody } | 
   return undefined
 }
 
+/** JSON out; a list page goes compact (indenting one multiplies its size and the garbage made for it). */
 export function sendJson (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body, (_k, v) => typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v, 2)
+  const text = JSON.stringify(body, (_k, v) => typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v, Array.isArray(body) ? undefined : 2)
   res.writeHead(status, { 'content-type': 'application/json', ...headers })
   res.end(text + '\n')
 }
