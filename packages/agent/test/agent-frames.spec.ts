@@ -12,7 +12,7 @@ import {
   type Identity, type SettlementStatementBody, type UsageReportBody
 } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
-import { BorderRequest, encodeFrame, MAX_FRAME_BYTES, PROTOCOLS, SettleRequest, TariffSyncRequest } from '../src/protocol/frames.js'
+import { BorderRequest, BorderResponse, decodeFrame, encodeFrame, MAX_FRAME_BYTES, PROTOCOLS, SettleRequest, TariffSyncRequest } from '../src/protocol/frames.js'
 import type { NetNode } from '../src/net/index.js'
 import { ask, configFor, makeIdentities, pricing, rawNode, rejectedCount, startAgent, waitFor, type Running } from './agent-fixtures.js'
 
@@ -89,10 +89,17 @@ describe('agent: malformed protocol frames and oversized messages', function () 
     const wrong = await rejectedCount(A.agent, 'usage-report', 'wrong-reporter')
     await expectError(M, proto, encodeFrame(BorderRequest, { k: 'report', doc: report(ids[1]!, closed), tolerance: '0.01' }), 'remote')
     assert.equal(await rejectedCount(A.agent, 'usage-report', 'wrong-reporter'), wrong + 1)
-    // A report for an interval an hour ahead.
+    // A report for an interval an hour ahead: counted as a rejection, answered "not ready" with
+    // A's clock, so a neighbour whose clock runs ahead can see by how much.
     const future = await rejectedCount(A.agent, 'usage-report', 'future-interval')
     const ahead = (Math.floor(Date.now() / INTERVAL) + 7200) * INTERVAL
-    assert.match(await expectError(M, proto, encodeFrame(BorderRequest, { k: 'report', doc: report(m, ahead), tolerance: '0.01' }), 'remote'), /future-interval/)
+    const sent = Date.now()
+    const notYet = await ask(M, A.identity.peerId, proto, encodeFrame(BorderRequest, { k: 'report', doc: report(m, ahead), tolerance: '0.01', time: sent }))
+    assert.ok(notYet.ok)
+    const answer = decodeFrame(BorderResponse, notYet.body)
+    assert.equal(answer.k, 'not-ready')
+    assert.match(answer.k === 'not-ready' ? answer.reason : '', /future-interval/)
+    assert.ok(answer.k === 'not-ready' && answer.time !== undefined && Math.abs(answer.time - sent) < 5000, 'the answer carries the responder\'s clock')
     assert.equal(await rejectedCount(A.agent, 'usage-report', 'future-interval'), future + 1)
     // Over the border frame limit: refused from the length prefix, before the body is read.
     await expectError(M, proto, new Uint8Array(MAX_FRAME_BYTES.border + 1), 'oversize')

@@ -8,12 +8,18 @@
  *   request  := varint(len) request-bytes            (len <= server's maxRequestBytes)
  *   response := varint(len) status(1 byte) body      (len <= 1 + client's maxResponseBytes)
  *
+ * varint is an unsigned LEB128 in its shortest form, at most MAX_VARINT_BYTES long. The
+ * requester closes its write side right after the request frame; bytes after it (trailing data,
+ * a second request) get a MALFORMED answer and the handler never runs. The responder closes its
+ * write side right after the response frame.
+ *
  * status  body
  *   0 OK         the handler's response bytes
  *   1 ERROR      UTF-8 reason: the handler failed (HandlerError text, else "internal error")
  *   2 REFUSED    UTF-8 reason: the server's allow() refused this peer; the request is not read
  *   3 OVERSIZE   UTF-8 reason: the request's length prefix exceeded maxRequestBytes
- *   4 MALFORMED  UTF-8 reason: bad varint, or the stream ended before a whole request frame
+ *   4 MALFORMED  UTF-8 reason: bad varint, the stream ended before a whole request frame, or
+ *                bytes followed the request frame
  *
  * Any other status, or an empty response frame, is a protocol error. After
  * an error frame the server closes its side and discards whatever the client
@@ -100,4 +106,26 @@ export function decodeLength(buf: { byteLength: number; get(index: number): numb
   }
   if (buf.byteLength >= MAX_VARINT_BYTES) throw new MalformedLengthError(`length prefix longer than ${MAX_VARINT_BYTES} bytes`);
   throw new RangeError('incomplete length prefix');
+}
+
+/** The shortest unsigned LEB128 encoding of `n` (a frame length). */
+export function encodeLength(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a frame length: ${n}`);
+  const out: number[] = [];
+  let rest = n;
+  while (rest >= 0x80) {
+    out.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  out.push(rest);
+  return Uint8Array.from(out);
+}
+
+/** `payload` behind its length prefix: one whole frame as it goes on the wire. */
+export function lengthPrefixed(payload: Uint8Array): Uint8Array {
+  const prefix = encodeLength(payload.length);
+  const out = new Uint8Array(prefix.length + payload.length);
+  out.set(prefix, 0);
+  out.set(payload, prefix.length);
+  return out;
 }

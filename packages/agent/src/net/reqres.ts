@@ -3,12 +3,13 @@
  * and one response frame per stream (wire format in frame.ts).
  */
 import { peerIdFromString } from '@libp2p/peer-id';
-import { lpStream } from '@libp2p/utils';
+import { byteStream } from '@libp2p/utils';
 import { rrCounter } from './counters.js';
 import { HandlerError, RequestError } from './errors.js';
-import { MAX_VARINT_BYTES, Status, decodeLength, decodeResponse, encodeError, encodeOk } from './frame.js';
+import { MAX_VARINT_BYTES, Status, decodeResponse, encodeError, encodeOk, lengthPrefixed } from './frame.js';
 import type { RequestErrorCode } from './errors.js';
-import type { StatusCode } from './frame.js';
+import type { DecodedResponse, StatusCode } from './frame.js';
+import type { ByteStream } from '@libp2p/utils';
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 
 export interface HandlerContext {
@@ -48,6 +49,114 @@ const MIN_BUFFER = 4 * 1024 * 1024;
 /** Varint length prefix (max 10 bytes for 64-bit values) plus status byte. */
 const FRAME_OVERHEAD = 16;
 
+/**
+ * Why a server turned a stream away before or instead of its handler's answer: the `reason` of
+ * an inbound rejection. Handler refusals (ERROR frames) are reported by the handlers themselves.
+ */
+export type InboundRejectionReason =
+  /** allow() refused the peer: REFUSED. */
+  | 'refused'
+  /** The length prefix announced more than maxRequestBytes: OVERSIZE. */
+  | 'oversize'
+  /** A bad or non-minimal length prefix, or the stream ended inside the frame: MALFORMED. */
+  | 'malformed'
+  /** Bytes after the request frame (trailing data, a second request): MALFORMED. */
+  | 'trailing-data'
+  /** The deadline passed before the whole request (and the end of the stream) arrived: reset. */
+  | 'stalled'
+  /** The deadline passed while the handler ran or the response was written: reset. */
+  | 'timeout';
+
+export interface InboundRejection {
+  protocol: string;
+  peer: string;
+  reason: InboundRejectionReason;
+  /** What exactly was wrong, for a log line. */
+  detail: string;
+}
+
+export type RejectionListener = (rejection: InboundRejection) => void;
+
+const rejectionListeners = new WeakMap<Libp2p, Set<RejectionListener>>();
+
+/** Be told of every inbound stream a `handle`d protocol of `node` rejects. Returns an unsubscribe. */
+export function onInboundRejection(node: Libp2p, listener: RejectionListener): () => void {
+  let set = rejectionListeners.get(node);
+  if (set === undefined) {
+    set = new Set();
+    rejectionListeners.set(node, set);
+  }
+  set.add(listener);
+  return () => { set.delete(listener); };
+}
+
+function emitRejection(node: Libp2p, rejection: InboundRejection): void {
+  for (const listener of rejectionListeners.get(node) ?? []) {
+    try {
+      listener(rejection);
+    } catch {
+      // A failing listener must not break the protocol.
+    }
+  }
+}
+
+type FrameRead =
+  | { ok: true; frame: Uint8Array }
+  | { ok: false; problem: 'oversize' | 'malformed' | 'eof'; detail: string };
+
+/** Exactly `n` bytes, or null if the stream ended first. Resets and the deadline throw. */
+async function readExactly(bytes: ByteStream<Stream>, n: number, signal: AbortSignal): Promise<Uint8Array | null> {
+  try {
+    const list = await bytes.read({ bytes: n, signal });
+    return list === null ? null : list.subarray();
+  } catch (err) {
+    if (errorName(err) === 'UnexpectedEOFError') return null;
+    throw err;
+  }
+}
+
+/**
+ * Reads one frame: a shortest-form varint length (at most MAX_VARINT_BYTES) and that many bytes.
+ * Refuses a length over `max` from the prefix alone, before reading the body.
+ */
+async function readFrame(bytes: ByteStream<Stream>, max: number, signal: AbortSignal): Promise<FrameRead> {
+  let length = 0;
+  let scale = 1;
+  for (let i = 0; ; i++) {
+    if (i >= MAX_VARINT_BYTES) return { ok: false, problem: 'malformed', detail: `length prefix longer than ${MAX_VARINT_BYTES} bytes` };
+    const b = (await readExactly(bytes, 1, signal))?.[0];
+    if (b === undefined) {
+      return { ok: false, problem: i === 0 ? 'eof' : 'malformed', detail: 'stream ended inside the length prefix' };
+    }
+    if (i > 0 && b === 0) return { ok: false, problem: 'malformed', detail: 'length prefix not in its shortest form' };
+    length += (b & 0x7f) * scale;
+    scale *= 128;
+    if ((b & 0x80) === 0) break;
+  }
+  if (length > max) return { ok: false, problem: 'oversize', detail: `frame of ${length} bytes over the limit of ${max}` };
+  const frame = await readExactly(bytes, length, signal);
+  if (frame === null) return { ok: false, problem: 'malformed', detail: `stream ended before the ${length} bytes of the frame` };
+  return { ok: true, frame: frame.slice() };
+}
+
+/** Waits for the end of the peer's side of the stream; the number of bytes that came first. */
+async function bytesBeforeEnd(bytes: ByteStream<Stream>, signal: AbortSignal): Promise<number> {
+  const rest = await bytes.read({ signal });
+  return rest === null ? 0 : rest.byteLength;
+}
+
+/** Writes one frame and waits until the transport took it. */
+async function writeFrame(stream: Stream, payload: Uint8Array, signal: AbortSignal): Promise<void> {
+  const out = byteStream(stream);
+  try {
+    await out.write(lengthPrefixed(payload), { signal });
+  } finally {
+    out.unwrap();
+  }
+}
+
+const protocolPart = (protocol: string): string => protocol.split('/')[2] ?? protocol;
+
 export async function handle(
   node: Libp2p,
   protocol: string,
@@ -56,17 +165,26 @@ export async function handle(
 ): Promise<void> {
   if (!(opts.maxRequestBytes >= 0 && opts.timeoutMs > 0)) throw new RangeError('invalid handle options');
   const counter = rrCounter(node, protocol);
+  const reject = (peer: string, reason: InboundRejectionReason, detail: string): void =>
+    emitRejection(node, { protocol, peer, reason, detail });
   await node.handle(
     protocol,
     async (stream: Stream, connection: Connection) => {
       const remote = connection.remotePeer.toString();
       const signal = AbortSignal.timeout(opts.timeoutMs);
+      const phase = { reading: true };
       let ok = false;
       try {
-        ok = await serve(stream, remote, signal);
+        ok = await serve(stream, remote, signal, phase);
       } catch (err) {
         // Timeout, reset by the peer, or a write that could not complete.
         stream.abort(err instanceof Error ? err : new Error(String(err)));
+        if (signal.aborted) {
+          reject(remote, phase.reading ? 'stalled' : 'timeout',
+            `${phase.reading ? 'request incomplete' : 'no response written'} after ${opts.timeoutMs} ms`);
+        } else if (errorName(err) === 'StreamBufferError') {
+          reject(remote, 'trailing-data', 'more data than a request frame may hold');
+        }
       }
       if (!ok) counter.inboundFailed++;
     },
@@ -74,44 +192,47 @@ export async function handle(
   );
 
   /** Returns true when a response was sent, false when an error frame was. */
-  async function serve(stream: Stream, remote: string, signal: AbortSignal): Promise<boolean> {
+  async function serve(stream: Stream, remote: string, signal: AbortSignal, phase: { reading: boolean }): Promise<boolean> {
     if (!opts.allow(remote)) {
+      reject(remote, 'refused', `${protocolPart(protocol)} is not offered to this peer`);
       await replyError(stream, Status.Refused, 'not allowed', signal);
       return false;
     }
-    const lp = lpStream(stream, {
-      maxDataLength: opts.maxRequestBytes,
-      // Fixed, not derived from maxDataLength, so that a well-formed but too
-      // large length reads as OVERSIZE rather than as a malformed varint.
-      maxLengthLength: MAX_VARINT_BYTES,
-      lengthDecoder: decodeLength,
-      maxBufferSize: Math.max(MIN_BUFFER, opts.maxRequestBytes + FRAME_OVERHEAD)
-    });
-    let request: Uint8Array;
-    try {
-      request = (await lp.read({ signal })).subarray();
-    } catch (err) {
-      if (signal.aborted) throw signal.reason;
-      const status = errorName(err) === 'InvalidDataLengthError' ? Status.Oversize : Status.Malformed;
-      if (stream.status !== 'open') throw err; // reset by the peer: nobody to answer
-      lp.unwrap();
-      await replyError(stream, status, status === Status.Oversize ? `request over ${opts.maxRequestBytes} bytes` : 'malformed request frame', signal);
+    const bytes = byteStream(stream, { maxBufferSize: Math.max(MIN_BUFFER, opts.maxRequestBytes + FRAME_OVERHEAD) });
+    const read = await readFrame(bytes, opts.maxRequestBytes, signal);
+    let refusal: { status: typeof Status.Oversize | typeof Status.Malformed; reason: InboundRejectionReason; detail: string } | undefined;
+    if (!read.ok) {
+      refusal = read.problem === 'oversize'
+        ? { status: Status.Oversize, reason: 'oversize', detail: read.detail }
+        : { status: Status.Malformed, reason: 'malformed', detail: read.detail };
+    } else {
+      // One request per stream: the requester's side must end right after its frame.
+      const extra = await bytesBeforeEnd(bytes, signal);
+      if (extra > 0) refusal = { status: Status.Malformed, reason: 'trailing-data', detail: `${extra} bytes after the request frame` };
+    }
+    if (refusal !== undefined || !read.ok) {
+      bytes.unwrap();
+      const r = refusal ?? { status: Status.Malformed, reason: 'malformed' as const, detail: 'no request frame' };
+      reject(remote, r.reason, r.detail);
+      await replyError(stream, r.status, r.status === Status.Oversize ? `request over ${opts.maxRequestBytes} bytes` : `malformed request frame: ${r.detail}`, signal);
       return false;
     }
+    phase.reading = false;
+    const request = read.frame;
     counter.messagesIn++;
     counter.bytesIn += request.length;
+    bytes.unwrap();
 
     let response: Uint8Array;
     try {
       response = await handler(request, remote, { signal });
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      lp.unwrap();
       await replyError(stream, Status.Error, err instanceof HandlerError ? err.message : 'internal error', signal);
       return false;
     }
     if (signal.aborted) throw signal.reason;
-    await lp.write(encodeOk(response), { signal });
+    await writeFrame(stream, encodeOk(response), signal);
     counter.messagesOut++;
     counter.bytesOut += response.length;
     await stream.close({ signal });
@@ -132,9 +253,7 @@ async function replyError(
 ): Promise<void> {
   // Discard anything unread (the refused or oversize request) instead of buffering it.
   stream.addEventListener('message', discard);
-  const lp = lpStream(stream);
-  await lp.write(encodeError(status, reason), { signal });
-  lp.unwrap();
+  await writeFrame(stream, encodeError(status, reason), signal);
   await stream.close({ signal });
   // A peer that keeps the stream half-open after our reply is cut off.
   if (stream.status !== 'closed') {
@@ -172,7 +291,7 @@ async function exchange(
   node: Libp2p,
   peer: PeerId | string,
   protocol: string,
-  bytes: Uint8Array,
+  payload: Uint8Array,
   opts: RequestOptions,
   counter: { messagesOut: number; bytesOut: number }
 ): Promise<Uint8Array> {
@@ -193,20 +312,15 @@ async function exchange(
     throw fail(errorName(err) === 'UnsupportedProtocolError' ? 'unsupported' : 'unreachable', err, 'open stream');
   }
 
-  const lp = lpStream(stream, {
-    maxDataLength: opts.maxResponseBytes + 1,
-    maxLengthLength: MAX_VARINT_BYTES,
-    lengthDecoder: decodeLength,
-    maxBufferSize: Math.max(MIN_BUFFER, opts.maxResponseBytes + FRAME_OVERHEAD)
-  });
+  const bytes = byteStream(stream, { maxBufferSize: Math.max(MIN_BUFFER, opts.maxResponseBytes + FRAME_OVERHEAD) });
   // Read while writing: a server that refuses us or finds the request too
   // large answers before it has read it, and may reset the stream after.
-  const reading = lp.read({ signal });
+  const reading = readFrame(bytes, opts.maxResponseBytes + 1, signal);
   reading.catch(() => {});
   try {
-    await lp.write(bytes, { signal });
+    await writeFrame(stream, payload, signal);
     counter.messagesOut++;
-    counter.bytesOut += bytes.length;
+    counter.bytesOut += payload.length;
     await stream.close({ signal });
   } catch {
     // The response (or its absence) says what went wrong.
@@ -214,33 +328,47 @@ async function exchange(
 
   let frame: Uint8Array;
   try {
-    frame = (await reading).subarray();
+    const read = await reading;
+    if (!read.ok) {
+      if (read.problem === 'oversize') throw new RequestError('oversize', `response over ${opts.maxResponseBytes} bytes`);
+      if (read.problem === 'eof') throw new RequestError('closed', 'no response: the stream ended');
+      throw new RequestError('protocol', `malformed response frame: ${read.detail}`);
+    }
+    frame = read.frame;
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
-    const name = errorName(err);
-    if (name === 'InvalidDataLengthError') {
-      throw new RequestError('oversize', `response over ${opts.maxResponseBytes} bytes`, { cause: err });
-    }
-    if (name === 'MalformedLengthError' || name === 'InvalidDataLengthLengthError' || name === 'InvalidMessageLengthError') {
-      throw fail('protocol', err, 'malformed response frame');
-    }
     throw fail('closed', err, 'no response');
   }
 
   const decoded = decodeResponse(frame);
-  if (decoded.ok) return decoded.body;
+  if (decoded.ok) {
+    // The same strictness as the server's: nothing may follow the response frame.
+    let extra: number;
+    try {
+      extra = await bytesBeforeEnd(bytes, signal);
+    } catch (err) {
+      throw fail('closed', err, 'stream reset after the response');
+    }
+    if (extra > 0) throw new RequestError('protocol', `${extra} bytes after the response frame`);
+    return decoded.body;
+  }
   stream.abort(new Error('error response'));
+  throw errorOf(decoded);
+}
+
+/** The RequestError an error response frame stands for. */
+function errorOf(decoded: Exclude<DecodedResponse, { ok: true }>): RequestError {
   switch (decoded.status) {
     case Status.Refused:
-      throw new RequestError('refused', decoded.reason);
+      return new RequestError('refused', decoded.reason);
     case Status.Oversize:
-      throw new RequestError('oversize', `peer: ${decoded.reason}`);
+      return new RequestError('oversize', `peer: ${decoded.reason}`);
     case Status.Malformed:
-      throw new RequestError('protocol', `peer: ${decoded.reason}`);
+      return new RequestError('protocol', `peer: ${decoded.reason}`);
     case Status.Error:
-      throw new RequestError('remote', decoded.reason);
+      return new RequestError('remote', decoded.reason);
     default:
-      throw new RequestError('protocol', decoded.reason);
+      return new RequestError('protocol', decoded.reason);
   }
 }
 

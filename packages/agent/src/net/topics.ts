@@ -153,3 +153,66 @@ export async function publish(node: NetNode, topic: string, bytes: Uint8Array): 
   counter.bytesOut += n * bytes.length;
   return n;
 }
+
+/**
+ * Who may be sent a message on a topic: `data` is the message (undefined for an IHAVE advert,
+ * which names messages by id only). Applied to everything the node sends: its own publishes,
+ * forwards of others' messages, IHAVE gossip and IWANT replies.
+ */
+export type RelayPolicy = (peer: string, topic: string, data: Uint8Array | undefined) => boolean;
+
+interface RpcMessageLike { topic: string; data?: Uint8Array }
+interface IHaveLike { topicID?: string }
+interface RpcLike {
+  messages: RpcMessageLike[];
+  control?: { ihave?: IHaveLike[] } & Record<string, unknown>;
+  subscriptions?: unknown[];
+}
+
+/** Gossipsub's send paths (not part of its public interface; checked at run time). */
+interface RelayInternals {
+  sendRpc(id: string, rpc: RpcLike): boolean;
+  sendRpcInBatch(tosend: Set<string>, rpc: RpcLike): void;
+  pushGossip(id: string, ihave: IHaveLike[]): void;
+}
+
+/** `rpc` without what `peer` may not receive; null when nothing at all is left to send. */
+function filterRpc(policy: RelayPolicy, peer: string, rpc: RpcLike): RpcLike | null {
+  const messages = rpc.messages.filter((m) => policy(peer, m.topic, m.data));
+  const ihave = rpc.control?.ihave?.filter((h) => h.topicID !== undefined && policy(peer, h.topicID, undefined));
+  const sameMessages = messages.length === rpc.messages.length;
+  const sameIhave = ihave === undefined || ihave.length === (rpc.control?.ihave?.length ?? 0);
+  if (sameMessages && sameIhave) return rpc;
+  const control = rpc.control === undefined ? undefined : { ...rpc.control, ihave: ihave ?? [] };
+  const hasControl = control !== undefined && Object.values(control).some((v) => Array.isArray(v) && v.length > 0);
+  if (messages.length === 0 && !hasControl && (rpc.subscriptions?.length ?? 0) === 0) return null;
+  // A copy: gossipsub hands one RPC object to several peers.
+  return { ...rpc, messages, ...(control === undefined ? {} : { control }) };
+}
+
+/**
+ * Make `node`'s gossipsub send a message on a topic only to peers `policy` admits, whatever the
+ * path (publish, forward, gossip, IWANT reply). Mesh membership is left alone: a peer that is
+ * not admitted may stay in a topic's mesh and simply gets nothing on it from us.
+ */
+export function restrictRelay(node: NetNode, policy: RelayPolicy): void {
+  const g = node.services.pubsub as unknown as Partial<RelayInternals>;
+  const { sendRpc, sendRpcInBatch, pushGossip } = g;
+  if (typeof sendRpc !== 'function' || typeof sendRpcInBatch !== 'function' || typeof pushGossip !== 'function') {
+    throw new TypeError('pubsub service does not expose the gossipsub send paths');
+  }
+  g.sendRpc = function (id: string, rpc: RpcLike): boolean {
+    const allowed = filterRpc(policy, id, rpc);
+    return allowed === null ? false : sendRpc.call(this, id, allowed);
+  };
+  g.sendRpcInBatch = function (tosend: Set<string>, rpc: RpcLike): void {
+    for (const id of [...tosend]) {
+      if (!rpc.messages.every((m) => policy(id, m.topic, m.data))) tosend.delete(id);
+    }
+    sendRpcInBatch.call(this, tosend, rpc);
+  };
+  g.pushGossip = function (id: string, ihave: IHaveLike[]): void {
+    const allowed = ihave.filter((h) => h.topicID !== undefined && policy(id, h.topicID, undefined));
+    if (allowed.length > 0) pushGossip.call(this, id, allowed);
+  };
+}
