@@ -9,7 +9,9 @@ import { openStore, borderOf, StoreError, type Store } from '@splitedge/store'
 import { ConfigError, type AgentConfig, type Neighbour } from './config/load.js'
 import type { AgentContext } from './context.js'
 import { createMetrics, type AgentMetrics } from './http/metrics.js'
-import { countRejections, createNode, NeighbourSet, Redialer, nodeCounters, restrictRelay, type NetNode, type RelayPolicy } from './net/index.js'
+import { countRejections, createNode, nodeCounters, restrictRelay, type NetNode, type RelayPolicy } from './net/index.js'
+import { libp2pNet, type NetPort } from './net/port.js'
+import { systemScheduler, type Scheduler } from './clock/scheduler.js'
 import { TariffService } from './tariff/service.js'
 import { TariffView } from './tariff/view.js'
 import { loadTariffFile } from './tariff/file.js'
@@ -33,6 +35,10 @@ export interface AgentOptions {
   tickMs?: number
   /** Start the HTTP API when the config has one (default true). */
   http?: boolean
+  /** The network; default: a libp2p node built from the config. */
+  net?: NetPort
+  /** When periodic work runs; default: system timers. */
+  scheduler?: Scheduler
 }
 
 /**
@@ -108,14 +114,13 @@ export class Agent {
   readonly border: BorderService
   readonly settle: SettleService
   readonly clock: ClockWatch
-  private readonly redialer: Redialer
-  private timer: NodeJS.Timeout | undefined
+  private cancelTick: (() => void) | undefined
   private ticking: Promise<void> | undefined
   private readonly settleCursor = new Map<string, number>()
   private http: HttpApi | undefined
   private stopped = false
 
-  private constructor (ctx: AgentContext, private readonly ownsStore: boolean, private readonly tickMs: number) {
+  private constructor (ctx: AgentContext, private readonly ownsStore: boolean, private readonly tickMs: number, private readonly scheduler: Scheduler) {
     this.ctx = ctx
     this.view = new TariffView(ctx.store)
     this.tariffs = new TariffService(ctx)
@@ -133,7 +138,6 @@ export class Agent {
     this.clock = new ClockWatch({ now: ctx.now, allowanceMs: ctx.config.clockSkewMs, log: ctx.log, nameOf: (p) => ctx.neighbours.get(p)?.name ?? p, gauge: ctx.metrics.clockOffset })
     this.border = new BorderService(ctx, this.usage, this.tariffs, this.view, this.clock)
     this.settle = new SettleService(ctx, this.border, this.tariffs, this.view)
-    this.redialer = new Redialer(ctx.node, NeighbourSet.fromConfig(ctx.config.neighbours), { backoff: { baseMs: 200, maxMs: 10_000 } })
   }
 
   static async start (opts: AgentOptions): Promise<Agent> {
@@ -143,23 +147,27 @@ export class Agent {
     checkNotSelf(config, identity.peerId)
     const store = opts.store ?? await openStore({ path: config.dataDir }).catch((err: unknown) => { throw startError(err, config) })
     // Whatever fails from here on closes what was opened: no half-started process keeps a port or the store.
+    let net: NetPort | undefined = opts.net
     let node: NetNode | undefined
     let agent: Agent | undefined
     try {
       await store.claimOwner(identity.peerId)
       const metrics: AgentMetrics = createMetrics({ defaultMetrics: opts.store === undefined })
-      node = await createNode({ privateKey: identity.privateKey, listen: config.listen, transport: config.transport, gossip: neighbourOnlyGossip(config) })
-      restrictRelay(node, tariffRelayPolicy(config, identity.peerId))
-      countRejections(node, metrics.rejected, log)
+      if (net === undefined) {
+        node = await createNode({ privateKey: identity.privateKey, listen: config.listen, transport: config.transport, gossip: neighbourOnlyGossip(config) })
+        restrictRelay(node, tariffRelayPolicy(config, identity.peerId))
+        countRejections(node, metrics.rejected, log)
+        net = libp2pNet(node, config.neighbours)
+      }
       const neighbours = new Map<string, Neighbour>(config.neighbours.map(n => [n.peerId, n]))
-      const ctx: AgentContext = { config, identity, store, node, neighbours, now: opts.now ?? Date.now, log, metrics }
-      agent = new Agent(ctx, opts.store === undefined, opts.tickMs ?? Math.min(1000, Math.max(50, Math.floor(config.intervalMs / 4))))
+      const ctx: AgentContext = { config, identity, store, net, node, neighbours, now: opts.now ?? Date.now, log, metrics }
+      agent = new Agent(ctx, opts.store === undefined, opts.tickMs ?? Math.min(1000, Math.max(50, Math.floor(config.intervalMs / 4))), opts.scheduler ?? systemScheduler)
       await agent.boot(opts.http ?? true)
       return agent
     } catch (err) {
       if (agent !== undefined) await agent.stop().catch(() => {})
       else {
-        await Promise.resolve(node?.stop()).catch(() => {})
+        await Promise.resolve(net?.stop()).catch(() => {})
         if (opts.store === undefined) await store.close().catch(() => {})
       }
       throw startError(err, config)
@@ -174,19 +182,19 @@ export class Agent {
     if (ctx.config.tariffPath !== undefined) await this.publishTariffFile(ctx.config.tariffPath)
     for (const peer of ctx.neighbours.keys()) await this.border.since(peer)
     await this.usage.start()
-    this.redialer.on('connect', ({ peerId }) => {
+    ctx.net.onConnection('connect', (peerId) => {
       ctx.log.info({ peer: this.border.nameOf(peerId) }, 'neighbour connected')
-      ctx.metrics.neighboursConnected.set(this.redialer.connected().length)
+      ctx.metrics.neighboursConnected.set(ctx.net.connected().length)
       void this.tariffs.sync(peerId).then(async () => await this.tariffs.republish()).catch(() => {})
     })
-    this.redialer.on('disconnect', ({ peerId }) => {
+    ctx.net.onConnection('disconnect', (peerId) => {
       ctx.log.info({ peer: this.border.nameOf(peerId) }, 'neighbour disconnected')
-      ctx.metrics.neighboursConnected.set(this.redialer.connected().length)
+      ctx.metrics.neighboursConnected.set(ctx.net.connected().length)
     })
-    await this.redialer.start()
+    await ctx.net.start()
     if (http && ctx.config.http !== undefined) this.http = await startHttpApi(this, ctx.config.http)
-    this.timer = setInterval(() => { void this.tick() }, this.tickMs)
-    ctx.log.info({ peerId: ctx.identity.peerId, listen: ctx.node.getMultiaddrs().map(String), http: this.http?.url }, 'agent started')
+    this.cancelTick = this.scheduler.every(this.tickMs, () => { void this.tick() })
+    ctx.log.info({ peerId: ctx.identity.peerId, listen: this.listening(), http: this.http?.url }, 'agent started')
   }
 
   /** Publish the tariff in a file if it differs from our current version. */
@@ -199,7 +207,16 @@ export class Agent {
 
   get url (): string | undefined { return this.http?.url }
   get peerId (): string { return this.ctx.identity.peerId }
-  connected (): string[] { return this.redialer.connected() }
+  connected (): string[] { return this.ctx.net.connected() }
+
+  /** The libp2p node; only for an agent started on libp2p (not in the simulator). */
+  get libp2p (): NetNode {
+    if (this.ctx.node === undefined) throw new Error('this agent runs on a simulated network, not libp2p')
+    return this.ctx.node
+  }
+
+  /** The addresses the node listens on (none on a simulated network). */
+  listening (): string[] { return this.ctx.node?.getMultiaddrs().map(String) ?? [] }
 
   /**
    * Classes either tariff prices for an interval with `peer`, and our unit: the tariffs in force,
@@ -237,30 +254,37 @@ export class Agent {
     return await this.ticking
   }
 
+  /**
+   * One pass over all pending work. Borders are worked on side by side: a neighbour that does not
+   * answer holds up only its own border, never the others (a lost message costs one border a
+   * request timeout, found by the simulator).
+   */
   private async work (): Promise<void> {
     if (this.stopped) return
-    const { ctx } = this
-    const connected = new Set(this.redialer.connected())
-    const now = ctx.now()
-    const { intervalMs, graceMs } = ctx.config
-    for (const peer of ctx.neighbours.keys()) {
-      if (this.stopped) return
-      try {
-        await this.border.schedule(peer)
-        if (!connected.has(peer)) continue
-        const first = peer > ctx.identity.peerId
-        for (const { start } of (await this.border.pending(peer)).slice(0, 32)) {
-          // The lower PeerId of a border goes first; the other side steps in if it has not.
-          if (!first && now < start + intervalMs + graceMs + intervalMs / 2) continue
-          await this.border.exchange(peer, start)
-        }
-        await this.settlePeriods(peer, first, now)
-      } catch (err) {
-        ctx.log.warn({ peer: this.border.nameOf(peer), err: (err as Error).message }, 'border work failed; will retry')
-      }
-    }
+    const connected = new Set(this.ctx.net.connected())
+    const now = this.ctx.now()
+    await Promise.all([...this.ctx.neighbours.keys()].map(async peer => await this.workOn(peer, connected.has(peer), now)))
     for (const d of await this.border.deliveries()) {
       if (connected.has(d.peer)) await this.border.deliver(d.peer, d.start)
+    }
+  }
+
+  private async workOn (peer: string, connected: boolean, now: number): Promise<void> {
+    const { ctx } = this
+    const { intervalMs, graceMs } = ctx.config
+    try {
+      await this.border.schedule(peer)
+      if (!connected || this.stopped) return
+      const first = peer > ctx.identity.peerId
+      for (const { start } of (await this.border.pending(peer)).slice(0, 32)) {
+        // The lower PeerId of a border goes first; the other side steps in if it has not.
+        if (!first && now < start + intervalMs + graceMs + intervalMs / 2) continue
+        if (this.stopped) return
+        await this.border.exchange(peer, start)
+      }
+      await this.settlePeriods(peer, first, now)
+    } catch (err) {
+      ctx.log.warn({ peer: this.border.nameOf(peer), err: (err as Error).message }, 'border work failed; will retry')
     }
   }
 
@@ -300,16 +324,15 @@ export class Agent {
   }
 
   /** Per-protocol message and byte counters of the libp2p node. */
-  counters (): ReturnType<typeof nodeCounters> { return nodeCounters(this.ctx.node) }
+  counters (): ReturnType<typeof nodeCounters> | Record<string, never> { return this.ctx.node === undefined ? {} : nodeCounters(this.ctx.node) }
 
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    if (this.timer !== undefined) clearInterval(this.timer)
+    this.cancelTick?.()
     await this.ticking?.catch(() => {})
     await this.http?.close()
-    await this.redialer.stop()
-    await this.ctx.node.stop()
+    await this.ctx.net.stop()
     if (this.ownsStore) await this.ctx.store.close()
     this.ctx.log.info('agent stopped')
   }

@@ -7,13 +7,17 @@ import type { Identity } from '@splitedge/wire'
 import type { Store } from '@splitedge/store'
 import type { AgentConfig, Neighbour } from './config/load.js'
 import type { NetNode } from './net/index.js'
+import type { NetPort } from './net/port.js'
 import type { AgentMetrics } from './http/metrics.js'
 
 export interface AgentContext {
   config: AgentConfig
   identity: Identity
   store: Store
-  node: NetNode
+  /** The network the services use: libp2p, or the simulator's. */
+  net: NetPort
+  /** The libp2p node behind `net`, when there is one (metrics, gossip policies). */
+  node: NetNode | undefined
   /** Neighbours by PeerId string. */
   neighbours: Map<string, Neighbour>
   /** Milliseconds since the epoch. */

@@ -19,6 +19,8 @@ export { intervalStartOf, periodOf, intervalsOf, closedIntervals, closedPeriods,
 export { PROTOCOLS, MAX_FRAME_BYTES } from './protocol/frames.js'
 export { assembleStatement } from './settle/assemble.js'
 export * as net from './net/index.js'
+export { libp2pNet, type NetPort, type ConnectionEvent } from './net/port.js'
+export { systemScheduler, type Scheduler } from './clock/scheduler.js'
 export { TariffService, type IngestResult } from './tariff/service.js'
 export { TariffView, type TariffInForce } from './tariff/view.js'
 export { BorderService } from './border/service.js'

@@ -147,7 +147,7 @@ describe('agent: malformed protocol frames and oversized messages', function () 
   })
 
   it('refuses a stranger on every protocol', async () => {
-    await N.dial(A.agent.ctx.node.getMultiaddrs()[0]!)
+    await N.dial(A.agent.libp2p.getMultiaddrs()[0]!)
     for (const proto of [PROTOCOLS.border, PROTOCOLS.settle, PROTOCOLS.tariffSync]) {
       assert.match(await expectError(N, proto, encodeFrame(TariffSyncRequest, { k: 'current' }), 'refused'), /not allowed/)
     }

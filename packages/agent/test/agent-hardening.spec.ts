@@ -81,7 +81,7 @@ describe('agent: rejections counted, replays ignored, tariffs kept to their issu
     K.services.pubsub.addEventListener('message', (evt) => { kGot.push({ topic: evt.detail.topic, from: evt.detail.type === 'signed' ? evt.detail.from.toString() : '' }) })
     K.services.pubsub.subscribe(tariffTopic(a.peerId))
     K.services.pubsub.subscribe(tariffTopic(b.peerId))
-    await K.dial(A.ctx.node.getMultiaddrs()[0]!)
+    await K.dial(A.libp2p.getMultiaddrs()[0]!)
     await waitFor('A, B and M connected', async () => A.connected().length === 2 && B.connected().length === 2)
   })
 
@@ -152,7 +152,7 @@ describe('agent: rejections counted, replays ignored, tariffs kept to their issu
     await waitFor('the replay is ignored', async () => counter().ignored === before.ignored + 1)
     assert.equal(counter().rejected, before.rejected, 'not rejected: no score penalty')
     assert.equal(await rejectedCount(B, 'tariff', 'duplicate'), dup + 1)
-    assert.ok(peerScore(B.ctx.node, m.peerId) >= 0, 'M keeps its score')
+    assert.ok(peerScore(B.libp2p, m.peerId) >= 0, 'M keeps its score')
     // By sync the same version is expected and served as already held.
     const again = await B.tariffs.ingest(rec.bytes, a.peerId, 'sync')
     assert.deepEqual(again, { ok: true, status: 'exists', id: published.id })
@@ -161,7 +161,7 @@ describe('agent: rejections counted, replays ignored, tariffs kept to their issu
   it('keeps B\'s tariffs from A\'s clearer, which still gets A\'s own', async () => {
     const topicB = tariffTopic(b.peerId)
     // Before the fix A forwarded B's versions to every peer of its mesh on B's topic, K included.
-    await waitFor('K in A\'s mesh for B\'s topic', async () => (A.ctx.node.services.pubsub as unknown as { getMeshPeers: (t: string) => string[] }).getMeshPeers(topicB).includes(k.peerId))
+    await waitFor('K in A\'s mesh for B\'s topic', async () => (A.libp2p.services.pubsub as unknown as { getMeshPeers: (t: string) => string[] }).getMeshPeers(topicB).includes(k.peerId))
     const pb = await B.tariffs.publishOwn(pricing('0.000001'), 0)
     await waitFor('A holds B\'s tariff', async () => (await A.ctx.store.getTariff(pb.id)) !== undefined)
     const pa = await A.tariffs.publishOwn(pricing('0.000004'), 0)

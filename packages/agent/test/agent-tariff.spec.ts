@@ -54,11 +54,11 @@ describe('agent: tariff gossip, rules and sync', function () {
     N = await rawNode(n)
     N.services.pubsub.addEventListener('message', (evt) => { strangerGot.push(evt.detail.topic) })
     N.services.pubsub.subscribe(tariffTopic(a.peerId))
-    await N.dial(A.agent.ctx.node.getMultiaddrs()[0]!)
+    await N.dial(A.agent.libp2p.getMultiaddrs()[0]!)
     await waitFor('A and B connected, B and M connected', async () =>
       A.agent.connected().includes(b.peerId) && B.agent.connected().includes(m.peerId))
     await waitFor('B subscribed to A\'s topic as seen by A and M', async () =>
-      A.agent.ctx.node.services.pubsub.getSubscribers(tariffTopic(a.peerId)).some(p => p.toString() === b.peerId) &&
+      A.agent.libp2p.services.pubsub.getSubscribers(tariffTopic(a.peerId)).some(p => p.toString() === b.peerId) &&
       M.services.pubsub.getSubscribers(tariffTopic(a.peerId)).some(p => p.toString() === b.peerId))
     await sleep(300) // let N's subscription reach A, were A listening to it
   })
@@ -79,11 +79,11 @@ describe('agent: tariff gossip, rules and sync', function () {
     // N is connected and subscribed, but A never sends it anything.
     await sleep(500)
     assert.deepEqual(strangerGot, [], 'the stranger received no tariff')
-    assert.ok(A.agent.ctx.node.getConnections().some(c => c.remotePeer.toString() === ids[4]!.peerId), 'the stranger is connected')
+    assert.ok(A.agent.libp2p.getConnections().some(c => c.remotePeer.toString() === ids[4]!.peerId), 'the stranger is connected')
     const res = await ask(N, A.identity.peerId, PROTOCOLS.tariffSync, encodeFrame(TariffSyncRequest, { k: 'current' }))
     assert.ok(!res.ok && res.code === 'refused', 'tariff-sync refuses a peer that is neither neighbour nor clearer')
     // The same request from the neighbour B is served.
-    const ok = await ask(B.agent.ctx.node, A.identity.peerId, PROTOCOLS.tariffSync, encodeFrame(TariffSyncRequest, { k: 'current' }))
+    const ok = await ask(B.agent.libp2p, A.identity.peerId, PROTOCOLS.tariffSync, encodeFrame(TariffSyncRequest, { k: 'current' }))
     assert.ok(ok.ok)
   })
 
@@ -99,7 +99,7 @@ describe('agent: tariff gossip, rules and sync', function () {
     await waitFor('gap counted', async () => (await rejectedCount(B.agent, 'tariff', 'gap')) === before + 1)
     await waitFor('B filled the gap by sync', async () => (await B.store.latestTariff(a.peerId))?.seq === 3)
     assert.ok(await B.store.getTariff(v2.id), 'the missing version was fetched too')
-    assert.equal(peerScore(B.agent.ctx.node, ids[3]!.peerId) >= 0, true, 'an ignored message costs no score')
+    assert.equal(peerScore(B.agent.libp2p, ids[3]!.peerId) >= 0, true, 'an ignored message costs no score')
   })
 
   it('rejects forged and replayed versions arriving by gossip, counts them and lowers the sender\'s score', async () => {
@@ -109,11 +109,11 @@ describe('agent: tariff gossip, rules and sync', function () {
     // Forged: claims to be A's next version, signed with M's key under A's name.
     const body = tariffBody(a.peerId, last.seq + 1, last.id, '0.1', Date.now())
     const forged = encodeDocument({ type: 'tariff', v: WIRE_VERSION, body, sigs: [{ signer: a.peerId, sig: m.sign(signedMessage('tariff', body)) }] } as never)
-    const scoreBefore = peerScore(B.agent.ctx.node, m.peerId)
+    const scoreBefore = peerScore(B.agent.libp2p, m.peerId)
     const bad = await rejectedCount(B.agent, 'tariff', 'bad-signature')
     await publish(M, tariffTopic(a.peerId), forged)
     await waitFor('forged version counted', async () => (await rejectedCount(B.agent, 'tariff', 'bad-signature')) === bad + 1)
-    await waitFor('M scored down', async () => peerScore(B.agent.ctx.node, m.peerId) < Math.min(0, scoreBefore))
+    await waitFor('M scored down', async () => peerScore(B.agent.libp2p, m.peerId) < Math.min(0, scoreBefore))
     // Replayed: A's genuine first version, long superseded, gossiped again.
     const stale = await rejectedCount(B.agent, 'tariff', 'stale-sequence')
     await publish(M, tariffTopic(a.peerId), v1.bytes)

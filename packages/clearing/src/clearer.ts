@@ -18,7 +18,7 @@ import {
 import { borderOf, openStore, toMinorUnits, type Store } from '@splitedge/store'
 import { ZERO, add, dec, format, formatRounded, sub, type Dec } from '@splitedge/model'
 import {
-  TariffService, TariffView, createMetrics, decodeFrame, encodeFrame, net, type AgentConfig, type AgentContext
+  TariffService, TariffView, createMetrics, decodeFrame, encodeFrame, libp2pNet, net, type AgentConfig, type AgentContext
 } from '@splitedge/agent'
 import { assessClaim, checkSignatures, type Claim, type ClaimRejection, type Clearing } from './claims.js'
 import { priceQuote, type PricedQuote, type QuoteRequest } from './pricing.js'
@@ -81,7 +81,6 @@ export class Clearer {
   readonly tariffs: TariffService
   readonly view: TariffView
   readonly directory = new ClearerDirectory()
-  private readonly redialer: net.Redialer
   private readonly served: Set<string>
   private readonly names: Map<string, string>
   private readonly random: (n: number) => Uint8Array
@@ -103,7 +102,6 @@ export class Clearer {
     this.names = new Map(config.operators.map(o => [o.peerId, o.name]))
     this.view = new TariffView(ctx.store)
     this.tariffs = new TariffService(ctx, this.served)
-    this.redialer = new net.Redialer(ctx.node, net.NeighbourSet.fromConfig(config.operators), { backoff: { baseMs: 200, maxMs: 10_000 } })
   }
 
   static async start (opts: ClearerOptions & { tickMs?: number }): Promise<Clearer> {
@@ -125,7 +123,7 @@ export class Clearer {
       clockSkewMs: config.clockSkewMs, usage: { source: 'http' }, neighbours: [], clearers: [], logLevel: config.logLevel
     }
     const ctx: AgentContext = {
-      config: agentConfig, identity, store, node, neighbours: new Map(), now: opts.now ?? Date.now, log,
+      config: agentConfig, identity, store, node, net: libp2pNet(node, config.operators), neighbours: new Map(), now: opts.now ?? Date.now, log,
       metrics: createMetrics({ defaultMetrics: opts.store === undefined })
     }
     const c = new Clearer(ctx, config, opts.random ?? ((n) => randomBytes(n)), opts.store === undefined)
@@ -136,31 +134,39 @@ export class Clearer {
   private async boot (http: boolean, tickMs: number): Promise<void> {
     const { ctx } = this
     await this.tariffs.start()
-    net.subscribe(ctx.node, DIRECTORY_TOPIC, (bytes, from) => {
+    ctx.net.subscribe(DIRECTORY_TOPIC, (bytes, from) => {
       const v = this.directory.ingest(bytes, ctx.now(), from)
       if (!v.ok && v.verdict === 'reject') ctx.log.warn({ from, reason: v.reason }, `announcement rejected: ${v.message}`)
       return v.ok ? 'accept' : v.verdict
     }, () => {})
-    await net.handle(ctx.node, CLEARING_PROTOCOLS.quote, async (bytes) => await this.serveQuote(bytes), {
+    await ctx.net.handle(CLEARING_PROTOCOLS.quote, async (bytes) => await this.serveQuote(bytes), {
       maxRequestBytes: MAX_CLEARING_FRAME_BYTES.quote, allow: () => true, timeoutMs: 10_000
     })
-    this.redialer.on('connect', ({ peerId }) => {
+    ctx.net.onConnection('connect', (peerId) => {
       ctx.log.info({ operator: this.nameOf(peerId) }, 'operator connected')
       void this.tariffs.sync(peerId).catch(() => {})
       void this.announce().catch(() => {})
     })
-    await this.redialer.start()
+    await ctx.net.start()
     if (http && this.config.http !== undefined) this.http = await startClearerHttp(this, this.config.http)
     await this.announce()
     this.timer = setInterval(() => { void this.tick() }, tickMs)
-    ctx.log.info({ peerId: this.peerId, listen: ctx.node.getMultiaddrs().map(String), http: this.http?.url }, 'clearer started')
+    ctx.log.info({ peerId: this.peerId, listen: this.listening(), http: this.http?.url }, 'clearer started')
   }
 
   get peerId (): string { return this.ctx.identity.peerId }
+  /** The clearer's libp2p node. */
+  get libp2p (): net.NetNode {
+    if (this.ctx.node === undefined) throw new Error('this clearer runs on a simulated network, not libp2p')
+    return this.ctx.node
+  }
+
+  /** The addresses the clearer's node listens on. */
+  listening (): string[] { return this.ctx.node?.getMultiaddrs().map(String) ?? [] }
   get url (): string | undefined { return this.http?.url }
   serves (operator: string): boolean { return this.served.has(operator) }
   nameOf (peer: string): string { return this.names.get(peer) ?? peer }
-  connected (): string[] { return this.redialer.connected() }
+  connected (): string[] { return this.ctx.net.connected() }
 
   // ---- directory -------------------------------------------------------------------------------
 
@@ -180,7 +186,7 @@ export class Clearer {
     if (!signed.ok) throw new Error(`announcement: ${signed.error.message}`)
     this.directory.accept(signed.value, now)
     this.lastAnnounce = now
-    await net.publish(this.ctx.node, DIRECTORY_TOPIC, encodeDocument(signed.value)).catch(() => 0)
+    await this.ctx.net.publish(DIRECTORY_TOPIC, encodeDocument(signed.value)).catch(() => 0)
   }
 
   // ---- quotes ----------------------------------------------------------------------------------
@@ -369,7 +375,7 @@ export class Clearer {
     if (offer === undefined) return 'nothing'
     let answer: SettleAnswerFrame
     try {
-      answer = decodeFrame(SettleAnswerFrame, await net.request(ctx.node, operator, CLEARING_PROTOCOLS.settle,
+      answer = decodeFrame(SettleAnswerFrame, await ctx.net.request(operator, CLEARING_PROTOCOLS.settle,
         encodeFrame(SettleOfferFrame, { statement: encodeDocument(offer.doc), evidence: offer.evidence }),
         { maxResponseBytes: MAX_CLEARING_FRAME_BYTES.settle, timeoutMs: 30_000 }))
     } catch (e) {
@@ -504,8 +510,7 @@ export class Clearer {
     await this.ticking?.catch(() => {})
     await this.queue.catch(() => {})
     await this.http?.close()
-    await this.redialer.stop()
-    await this.ctx.node.stop()
+    await this.ctx.net.stop()
     if (this.ownsStore) await this.ctx.store.close()
     this.ctx.log.info('clearer stopped')
   }

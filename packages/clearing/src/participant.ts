@@ -53,7 +53,7 @@ export class ClearingParticipant {
   /** Start answering clearing settlements from `opts.clearers` on the agent's node. */
   static async attach (agent: AgentHandle, opts: ParticipantOptions): Promise<ClearingParticipant> {
     const p = new ClearingParticipant(agent, opts)
-    await net.handle(agent.ctx.node, CLEARING_PROTOCOLS.settle, async (bytes, peer) => await p.serve(bytes, peer), {
+    await agent.ctx.net.handle(CLEARING_PROTOCOLS.settle, async (bytes, peer) => await p.serve(bytes, peer), {
       maxRequestBytes: MAX_CLEARING_FRAME_BYTES.settle,
       allow: (peer) => opts.clearers.includes(peer),
       timeoutMs: 30_000
@@ -61,7 +61,7 @@ export class ClearingParticipant {
     return p
   }
 
-  async detach (): Promise<void> { await net.unhandle(this.agent.ctx.node, CLEARING_PROTOCOLS.settle) }
+  async detach (): Promise<void> { await this.agent.ctx.net.unhandle(CLEARING_PROTOCOLS.settle) }
 
   private get ctx (): AgentContext { return this.agent.ctx }
   get peerId (): string { return this.ctx.identity.peerId }

@@ -70,9 +70,9 @@ describe('clearing: clearer over libp2p', function () {
   })
 
   it('the quote protocol answers over libp2p, and refuses an operator it does not serve', async () => {
-    const ask = async (frame: QuoteRequestFrame) => decodeFrame(QuoteResponseFrame, await net.request(a.ctx.node, clearer.peerId, CLEARING_PROTOCOLS.quote,
+    const ask = async (frame: QuoteRequestFrame) => decodeFrame(QuoteResponseFrame, await net.request(a.libp2p, clearer.peerId, CLEARING_PROTOCOLS.quote,
       encodeFrame(QuoteRequestFrame, frame), { maxResponseBytes: 65536, timeoutMs: 10_000 }))
-    await a.ctx.node.dial(clearer.ctx.node.getMultiaddrs()[0]!)
+    await a.libp2p.dial(clearer.libp2p.getMultiaddrs()[0]!)
     const r = await ask({ ends: ends(), class: 'be', volume: '10', apportion: { kind: 'sender-pays' } })
     assert.equal(r.k, 'quote')
     const d = decodeDocument(r.k === 'quote' ? r.doc : new Uint8Array(), 'quote')
@@ -196,7 +196,7 @@ describe('clearing: clearer over libp2p', function () {
     const offer = async (body: ClearingStatementBody, evidence: EvidenceItem[]) => {
       const signed = sign(clearer.ctx.identity, 'clearing-statement', body)
       assert.ok(signed.ok)
-      return decodeFrame(SettleAnswerFrame, await net.request(clearer.ctx.node, a.peerId, CLEARING_PROTOCOLS.settle,
+      return decodeFrame(SettleAnswerFrame, await net.request(clearer.libp2p, a.peerId, CLEARING_PROTOCOLS.settle,
         encodeFrame(SettleOfferFrame, { statement: encodeDocument(signed.value), evidence }), { maxResponseBytes: 1 << 20, timeoutMs: 10_000 }))
     }
     const far = (p: { start: number, end: number }) => ({ start: p.start + 100 * PERIOD_MS, end: p.end + 100 * PERIOD_MS })

@@ -77,7 +77,7 @@ export async function runSplitedge (opts: CycleOptions): Promise<DesignResult> {
       const store = await openStore({ db: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }) as never })
       // Ticks are driven by the runner (tickMs of an hour keeps the agent's own timer out of the way).
       const agent = await Agent.start({ config, identity, store, now: clock.now, tickMs: 3_600_000, http: false })
-      meter.attach(agent.ctx.node)
+      meter.attach(agent.libp2p)
       running[i] = { agent, store, identity }
     })
     phases.push({ name: 'start', ok: true, ms: Date.now() - t0, missing: 0 })
@@ -92,15 +92,15 @@ export async function runSplitedge (opts: CycleOptions): Promise<DesignResult> {
     phases.push(await until('subscribe', opts.phaseTimeoutMs, () => {
       let missing = 0
       all().forEach((r, i) => {
-        const subs = new Set(r.agent.ctx.node.services.pubsub.getSubscribers(net.tariffTopic(r.identity.peerId)).map(String))
+        const subs = new Set(r.agent.libp2p.services.pubsub.getSubscribers(net.tariffTopic(r.identity.peerId)).map(String))
         for (const j of adj[i] ?? []) if (!subs.has(peerOf(j))) missing++
       })
       return missing
     }, undefined, 50))
-    phases.push(await quiet(() => all().reduce((s, r) => s + trafficCount(sampleOf(r.agent.ctx.node, meter)), 0), opts.phaseTimeoutMs))
+    phases.push(await quiet(() => all().reduce((s, r) => s + trafficCount(sampleOf(r.agent.libp2p, meter)), 0), opts.phaseTimeoutMs))
 
     // ---- the measured cycle ----
-    const before = all().map(r => sampleOf(r.agent.ctx.node, meter, r.store))
+    const before = all().map(r => sampleOf(r.agent.libp2p, meter, r.store))
     const proc = new ProcessMeter(heap0)
     const c0 = Date.now()
     await Promise.all(all().map(async (r, i) => await r.agent.tariffs.publishOwn(pricingOf(i), 0)))
@@ -141,7 +141,7 @@ export async function runSplitedge (opts: CycleOptions): Promise<DesignResult> {
     phases.push(await until('settle', opts.phaseTimeoutMs, async () => await perBorder(async (r, b) => (await r.store.getStatement(b, T0)) !== undefined), tickAll))
     const cycleMs = Date.now() - c0
     const process = proc.read()
-    const after = all().map(r => sampleOf(r.agent.ctx.node, meter, r.store))
+    const after = all().map(r => sampleOf(r.agent.libp2p, meter, r.store))
     const samples = after.map((a, i) => diffSample(a, before[i] as Sample))
     const incomplete = (phases[phases.length - 1] as PhaseResult).missing
     return { design: 'splitedge', n: graph.n, edges: graph.edges.length, agents: samples.map(figuresOf), samples, process, phases, incomplete, cycleMs }

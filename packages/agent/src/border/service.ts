@@ -65,7 +65,7 @@ export class BorderService {
   ) {}
 
   async start (): Promise<void> {
-    await handle(this.ctx.node, PROTOCOLS.border, async (bytes, peer) => await this.serve(bytes, peer), {
+    await this.ctx.net.handle(PROTOCOLS.border, async (bytes, peer) => await this.serve(bytes, peer), {
       maxRequestBytes: MAX_FRAME_BYTES.border,
       allow: (peer) => this.ctx.neighbours.has(peer),
       timeoutMs: 15_000
@@ -514,7 +514,7 @@ export class BorderService {
     let res: BorderResponse
     const sentAt = ctx.now()
     try {
-      res = decodeFrame(BorderResponse, await request(ctx.node, peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'report', doc: mine.bytes, tolerance, time: sentAt }), {
+      res = decodeFrame(BorderResponse, await ctx.net.request(peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'report', doc: mine.bytes, tolerance, time: sentAt }), {
         maxResponseBytes: MAX_FRAME_BYTES.border, timeoutMs: 15_000
       }))
       if ('time' in res) this.clock.observe(peer, res.time, sentAt)
@@ -577,7 +577,7 @@ export class BorderService {
     const a = await this.ctx.store.getAttestation(borderOf(this.ctx.identity.peerId, peer), start)
     if (a === undefined) { await this.ctx.store.deletePending('deliver', intervalKey(peer, start)); return true }
     try {
-      const res = decodeFrame(BorderResponse, await request(this.ctx.node, peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'attestation', doc: a.bytes }), {
+      const res = decodeFrame(BorderResponse, await this.ctx.net.request(peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'attestation', doc: a.bytes }), {
         maxResponseBytes: 1024, timeoutMs: 15_000
       }))
       if (res.k !== 'ok') return false
@@ -600,7 +600,7 @@ export class BorderService {
   /** Fetch the co-signed attestation of an interval from the neighbour (settlement catch-up). */
   async fetchAttestation (peer: string, start: number): Promise<boolean> {
     try {
-      const res = decodeFrame(BorderResponse, await request(this.ctx.node, peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'get-attestation', start }), {
+      const res = decodeFrame(BorderResponse, await this.ctx.net.request(peer, PROTOCOLS.border, encodeFrame(BorderRequest, { k: 'get-attestation', start }), {
         maxResponseBytes: MAX_FRAME_BYTES.border, timeoutMs: 15_000
       }))
       if (res.k !== 'attestation') return false

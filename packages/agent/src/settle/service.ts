@@ -36,7 +36,7 @@ export class SettleService {
   ) {}
 
   async start (): Promise<void> {
-    await handle(this.ctx.node, PROTOCOLS.settle, async (bytes, peer) => await this.serve(bytes, peer), {
+    await this.ctx.net.handle(PROTOCOLS.settle, async (bytes, peer) => await this.serve(bytes, peer), {
       maxRequestBytes: MAX_FRAME_BYTES.settle,
       allow: (peer) => this.ctx.neighbours.has(peer),
       timeoutMs: 30_000
@@ -249,7 +249,7 @@ export class SettleService {
     if (mine === undefined) return 'nothing'
     let res: SettleResponse
     try {
-      res = decodeFrame(SettleResponse, await request(ctx.node, peer, PROTOCOLS.settle, encodeFrame(SettleRequest, { k: 'statement', doc: encodeDocument(mine) }), {
+      res = decodeFrame(SettleResponse, await ctx.net.request(peer, PROTOCOLS.settle, encodeFrame(SettleRequest, { k: 'statement', doc: encodeDocument(mine) }), {
         maxResponseBytes: MAX_FRAME_BYTES.settle, timeoutMs: 30_000
       }))
     } catch (err) {

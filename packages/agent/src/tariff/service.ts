@@ -34,13 +34,13 @@ export class TariffService {
 
   async start (): Promise<void> {
     const { ctx } = this
-    await handle(ctx.node, PROTOCOLS.tariffSync, async (bytes) => await this.serve(bytes), {
+    await ctx.net.handle(PROTOCOLS.tariffSync, async (bytes) => await this.serve(bytes), {
       maxRequestBytes: 1024,
       allow: (peer) => ctx.neighbours.has(peer) || ctx.config.clearers.includes(peer),
       timeoutMs: 10_000
     })
     for (const peer of this.follows) {
-      subscribe(ctx.node, tariffTopic(peer), async (bytes) => {
+      ctx.net.subscribe(tariffTopic(peer), async (bytes) => {
         const r = await this.ingest(bytes, peer, 'gossip')
         if (r.ok) return 'accept'
         if (r.reason === 'gap') void this.sync(peer)
@@ -165,7 +165,7 @@ export class TariffService {
 
   private async fetch (peer: string, req: TariffSyncRequest): Promise<Uint8Array | undefined> {
     try {
-      const res = decodeFrame(TariffSyncResponse, await request(this.ctx.node, peer, PROTOCOLS.tariffSync, encodeFrame(TariffSyncRequest, req), {
+      const res = decodeFrame(TariffSyncResponse, await this.ctx.net.request(peer, PROTOCOLS.tariffSync, encodeFrame(TariffSyncRequest, req), {
         maxResponseBytes: MAX_FRAME_BYTES.tariffSync, timeoutMs: 10_000
       }))
       return res.k === 'tariff' ? res.doc : undefined
@@ -220,7 +220,7 @@ export class TariffService {
     const id = docId(doc)
     const put = await ctx.store.putTariff({ issuer: me, seq: body.seq, id, effective: body.effective, bytes })
     if (put === 'conflict') throw new Error(`tariff version ${body.seq} already exists with another content`)
-    const recipients = await publish(ctx.node, tariffTopic(me), bytes)
+    const recipients = await ctx.net.publish(tariffTopic(me), bytes)
     ctx.log.info({ seq: body.seq, id, effective: body.effective, recipients }, 'tariff published')
     await this.checkUnits(me)
     return { id, seq: body.seq, status: 'published' }
@@ -266,7 +266,7 @@ export class TariffService {
   /** Re-announce our current tariff (after a neighbour connects, gossip may have missed it). */
   async republish (): Promise<void> {
     const last = await this.ctx.store.latestTariff(this.ctx.identity.peerId)
-    if (last !== undefined) await publish(this.ctx.node, tariffTopic(this.ctx.identity.peerId), last.bytes).catch(() => 0)
+    if (last !== undefined) await this.ctx.net.publish(tariffTopic(this.ctx.identity.peerId), last.bytes).catch(() => 0)
   }
 }
 

@@ -13,7 +13,7 @@ export function register (program: Command): void {
       const agent = await Agent.start({ config })
       // Operators that clear through clearing intermediaries co-sign their batch statements.
       const clearing = config.clearers.length > 0 ? await ClearingParticipant.attach(agent, { clearers: config.clearers }) : undefined
-      process.stderr.write(`splitedge agent ${config.name}: ${agent.peerId} listening on ${agent.ctx.node.getMultiaddrs().map(String).join(' ')}${agent.url !== undefined ? `, API ${agent.url}` : ''}\n`)
+      process.stderr.write(`splitedge agent ${config.name}: ${agent.peerId} listening on ${agent.listening().join(' ')}${agent.url !== undefined ? `, API ${agent.url}` : ''}\n`)
       await new Promise<void>(resolve => {
         const stop = (): void => { resolve() }
         process.once('SIGINT', stop)

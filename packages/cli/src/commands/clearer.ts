@@ -49,7 +49,7 @@ export function register (program: Command): void {
     .action(async (opts: { config: string }) => {
       const config = await loadClearerConfig(opts.config)
       const clearer = await Clearer.start({ config })
-      process.stderr.write(`splitedge clearer ${config.name}: ${clearer.peerId} listening on ${clearer.ctx.node.getMultiaddrs().map(String).join(' ')}${clearer.url !== undefined ? `, API ${clearer.url}` : ''}; clears for ${config.operators.map(o => o.name).join(', ')}\n`)
+      process.stderr.write(`splitedge clearer ${config.name}: ${clearer.peerId} listening on ${clearer.listening().join(' ')}${clearer.url !== undefined ? `, API ${clearer.url}` : ''}; clears for ${config.operators.map(o => o.name).join(', ')}\n`)
       await new Promise<void>(resolve => {
         process.once('SIGINT', () => { resolve() })
         process.once('SIGTERM', () => { resolve() })
