@@ -71,16 +71,18 @@ describe('real agents: concurrent and retried pushes over HTTP', function () {
   })
 
   it('loses nothing acknowledged across a kill -9, and retries with the same ids count once', async () => {
-    const start = await openInterval()
-    const ids = Array.from({ length: 300 }, (_, i) => `meter-7:${start}:${i}`)
+    // With b stopped, a cannot report the interval, so it stays open however long the test takes.
+    await stopAgent(procs[1]!)
+    const start = Math.floor(Date.now() / INTERVAL) * INTERVAL
+    const ids = Array.from({ length: 150 }, (_, i) => `meter-7:${start}:${i}`)
     const acked = new Set<string>()
     let killed = false
     await pool(ids, 8, async (id) => {
       const status = await push(files[0]!.http, { neighbour: 'b', intervalStart: start, class: 'be', direction: 'out', volume: '2', id })
       if (status === 200) acked.add(id)
-      if (acked.size >= 100 && !killed) { killed = true; procs[0]!.kill9() }
+      if (acked.size >= 50 && !killed) { killed = true; procs[0]!.kill9() }
     })
-    assert.ok(killed && acked.size >= 100 && acked.size < 300, `killed after ${acked.size} acknowledgements`)
+    assert.ok(killed && acked.size >= 50 && acked.size < 150, `killed after ${acked.size} acknowledgements`)
     await procs[0]!.exited
     procs[0] = spawnAgent(files[0]!)
     await waitFor('a answers again', async () => (await getJson(`${files[0]!.http}/health`)) !== undefined, 30_000, () => procs[0]!.tail())
@@ -88,7 +90,7 @@ describe('real agents: concurrent and retried pushes over HTTP', function () {
     assert.ok(Number(await usage()) >= 2 * acked.size, 'every acknowledged push survived the kill')
     // The client retries everything with the same ids: the acknowledged ones are duplicates.
     await pool(ids, 8, async (id) => { assert.equal(await push(files[0]!.http, { neighbour: 'b', intervalStart: start, class: 'be', direction: 'out', volume: '2', id }), 200) })
-    assert.equal(await usage(), '600', 'each of the 300 pushes counted once')
+    assert.equal(await usage(), '300', 'each of the 150 pushes counted once')
     await stopAgent(procs[0]!)
   })
 })
