@@ -9,7 +9,8 @@ const benches = {
   store: 'packages/store/dist/bench/store.js',
   views: 'packages/agent/dist/bench/views.js',
   clearing: 'packages/clearing/dist/bench/clearing.js',
-  scale: 'packages/sim/dist/bench/scale.js'
+  scale: 'packages/sim/dist/bench/scale.js',
+  ipfix: 'packages/agent/dist/bench/ipfix.js'
 }
 const [name, ...args] = process.argv.slice(2)
 const target = benches[name]

@@ -16,6 +16,8 @@ import { TariffService } from './tariff/service.js'
 import { TariffView } from './tariff/view.js'
 import { loadTariffFile } from './tariff/file.js'
 import { UsageSource } from './usage/source.js'
+import { FlowCollector } from './flow/collector.js'
+import { checkFlowUnit, flowSettings } from './flow/config.js'
 import { BorderService } from './border/service.js'
 import { SettleService } from './settle/service.js'
 import { periodOf, type Period } from './clock/intervals.js'
@@ -114,6 +116,8 @@ export class Agent {
   readonly border: BorderService
   readonly settle: SettleService
   readonly clock: ClockWatch
+  /** The flow collector, when the usage source is `ipfix`. */
+  flows: FlowCollector | undefined
   private cancelTick: (() => void) | undefined
   private ticking: Promise<void> | undefined
   private readonly settleCursor = new Map<string, number>()
@@ -182,6 +186,14 @@ export class Agent {
     if (ctx.config.tariffPath !== undefined) await this.publishTariffFile(ctx.config.tariffPath)
     for (const peer of ctx.neighbours.keys()) await this.border.since(peer)
     await this.usage.start()
+    const u = ctx.config.usage
+    if (u.source === 'ipfix') {
+      const me = ctx.identity.peerId
+      const unitFor = async (start: number): Promise<string> => (await this.view.inForce(me, start) ?? await this.view.latest(me))?.pricing.unit ?? 'octet'
+      this.flows = new FlowCollector(ctx, flowSettings(u, ctx.config.neighbours), async (fn) => await fn(), unitFor)
+      this.usage.attachFeed(this.flows)
+      await this.flows.start()
+    }
     ctx.net.onConnection('connect', (peerId) => {
       ctx.log.info({ peer: this.border.nameOf(peerId) }, 'neighbour connected')
       ctx.metrics.neighboursConnected.set(ctx.net.connected().length)
@@ -202,6 +214,7 @@ export class Agent {
     const names = new Map(this.ctx.config.neighbours.map(n => [n.name, n.peerId]))
     const statuses = Object.fromEntries(this.ctx.config.neighbours.map(n => [n.peerId, n.status]))
     const t = await loadTariffFile(path, names, statuses)
+    if (this.ctx.config.usage.source === 'ipfix') checkFlowUnit(t.pricing.unit, `${typeof path === 'string' ? path : path.name}: unit`)
     return await this.tariffs.publishOwn(t.pricing, t.noticeMs)
   }
 
@@ -331,6 +344,7 @@ export class Agent {
     this.stopped = true
     this.cancelTick?.()
     await this.ticking?.catch(() => {})
+    await this.flows?.stop()
     await this.http?.close()
     await this.ctx.net.stop()
     if (this.ownsStore) await this.ctx.store.close()

@@ -22,7 +22,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { Type, type Static } from '@sinclair/typebox'
 import { parse as parseYaml } from 'yaml'
-import { ConfigError, NodeConfigFields, checkAgainst, nodeSettings } from '@splitedge/agent'
+import { ConfigError, HttpTokenFields, NodeConfigFields, checkAgainst, httpSettings, nodeSettings } from '@splitedge/agent'
 import { PeerIdSchema } from '@splitedge/wire'
 import type { MarginPolicy } from './pricing.js'
 
@@ -34,7 +34,8 @@ export const ClearerConfigSchema = Type.Object({
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     /** The URL announced in the directory, when the listening address is not what customers dial. */
-    publicUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 256 }))
+    publicUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    ...HttpTokenFields
   }, { additionalProperties: false })),
   operators: Type.Array(Type.Object({
     name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$', description: 'local label, used in logs and views' }),
@@ -59,7 +60,7 @@ export interface ClearerConfig {
   dataDir: string
   listen: string[]
   transport: 'tcp' | 'memory'
-  http: { host: string, port: number, publicUrl?: string } | undefined
+  http: { host: string, port: number, publicUrl?: string, token?: string, tokenFile?: string } | undefined
   operators: ServedOperator[]
   margin: MarginPolicy
   quoteTtlMs: number
@@ -86,7 +87,7 @@ export function checkClearerConfig (raw: unknown, baseDir: string): ClearerConfi
   const periodMs = c.periodMs ?? 3_600_000
   return {
     ...nodeSettings(c, baseDir),
-    http: c.http,
+    http: httpSettings(c.http, baseDir),
     operators: c.operators.map(o => ({ name: o.name, peerId: o.peerId, addrs: o.addrs })),
     margin: c.margin ?? { percent: '0', fixed: '0' },
     quoteTtlMs: c.quoteTtlMs ?? 300_000,

@@ -10,6 +10,7 @@ import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { checkFlowUnit, flowSettings } from '../flow/config.js'
 import { AgentConfigSchema, type AgentConfigFile, type NeighbourConfig, type UsageSourceConfig } from './schema.js'
 
 export class ConfigError extends Error {
@@ -29,7 +30,7 @@ export interface AgentConfig {
   dataDir: string
   listen: string[]
   transport: 'tcp' | 'memory'
-  http: { host: string, port: number } | undefined
+  http: { host: string, port: number, token?: string, tokenFile?: string } | undefined
   tariffPath: string | undefined
   intervalMs: number
   graceMs: number
@@ -97,9 +98,10 @@ export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
   const intervalMs = c.interval?.lengthMs ?? DEFAULTS.intervalMs
   const graceMs = c.interval?.graceMs ?? Math.floor(intervalMs / 10)
   if (graceMs >= intervalMs) throw new ConfigError('interval.graceMs', 'must be shorter than interval.lengthMs')
+  if (c.usage?.source === 'ipfix') flowSettings(c.usage, neighbours)
   return {
     ...nodeSettings(c, baseDir),
-    http: c.http,
+    http: httpSettings(c.http, baseDir),
     tariffPath: c.tariff !== undefined ? resolve(baseDir, c.tariff) : undefined,
     intervalMs,
     graceMs,
@@ -110,6 +112,13 @@ export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
     clearers: c.clearers ?? [],
     logLevel: c.logLevel ?? 'info'
   }
+}
+
+/** The http block with its token file resolved against the config's directory; not both token forms. */
+export function httpSettings<H extends { token?: string, tokenFile?: string }> (h: H | undefined, baseDir: string): H | undefined {
+  if (h === undefined) return undefined
+  if (h.token !== undefined && h.tokenFile !== undefined) throw new ConfigError('http.tokenFile', 'give the token or a token file, not both')
+  return h.tokenFile === undefined ? h : { ...h, tokenFile: resolve(baseDir, h.tokenFile) }
 }
 
 function checkMultiaddr (s: string, field: string): void {
@@ -143,5 +152,12 @@ export async function loadConfig (path: string): Promise<AgentConfig> {
   } catch (err) {
     throw new ConfigError(path, `not valid YAML: ${(err as Error).message.split('\n')[0] ?? ''}`)
   }
-  return checkConfig(raw, dirname(resolve(path)))
+  const config = checkConfig(raw, dirname(resolve(path)))
+  if (config.usage.source === 'ipfix' && config.tariffPath !== undefined) {
+    // A flow collector counts octets or packets: a tariff in another unit is refused here, at load.
+    let unit: unknown
+    try { unit = (parseYaml(await readFile(config.tariffPath, 'utf8')) as { unit?: unknown } | null)?.unit } catch { unit = undefined }
+    if (typeof unit === 'string') checkFlowUnit(unit, `${config.tariffPath}: unit`)
+  }
+  return config
 }

@@ -26,6 +26,25 @@ export const UsageSourceSchema = Type.Union([
     classes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     meanVolume: Type.Optional(Type.Integer({ minimum: 0, description: 'mean volume per class, direction and interval' })),
     noise: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5, description: 'per-side relative measurement noise, e.g. 0.002' }))
+  }, { additionalProperties: false }),
+  Type.Object({
+    source: Type.Literal('ipfix'),
+    listen: Type.String({ minLength: 3, description: 'UDP address for IPFIX and NetFlow v9, e.g. 0.0.0.0:4739 or [::]:4739' }),
+    exporters: Type.Optional(Type.Array(Type.String({ minLength: 2 }), { description: 'exporter addresses allowed to send; others are dropped and counted' })),
+    sampling: Type.Optional(Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1 })], { description: '"auto" scales by the exporter\'s announced sampling rate; a number N scales every record by N' })),
+    classes: Type.Optional(Type.Record(Type.String(), Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }), { description: 'DSCP (0..63) to tariff class, "*" for the default, e.g. { "46": ef, "*": be }' })),
+    borders: Type.Record(Type.String({ minLength: 1 }), Type.Object({
+      interfaces: Type.Optional(Type.Array(Type.Object({
+        exporter: Type.String({ minLength: 2 }),
+        ifIndex: Type.Integer({ minimum: 0, maximum: 4294967295 })
+      }, { additionalProperties: false }), { description: 'ingress on one of these = in from the neighbour, egress = out to it' })),
+      prefixes: Type.Optional(Type.Array(Type.String({ minLength: 3 }), { description: 'source in one = in from the neighbour, destination in one = out to it' })),
+      asn: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 4294967295 }), Type.Array(Type.Integer({ minimum: 1, maximum: 4294967295 }))], { description: 'bgpPrevAdjacentAsNumber = in, bgpNextAdjacentAsNumber = out' }))
+    }, { additionalProperties: false }), { description: 'per neighbour name: how a flow is attributed to it and a direction' }),
+    time: Type.Optional(Type.Union([Type.Literal('pro-rata'), Type.Literal('end')], { description: 'a flow spanning intervals is split by duration (pro-rata, default) or counted at its end' })),
+    syncMs: Type.Optional(Type.Integer({ minimum: 50, description: 'how often counters are written to the store (default 1000)' })),
+    holdMs: Type.Optional(Type.Integer({ minimum: 0, description: 'how long a data set waits for its template (default 5000)' })),
+    templateLifetimeMs: Type.Optional(Type.Integer({ minimum: 1000, description: 'a template not re-announced for this long is forgotten (default 1800000)' }))
   }, { additionalProperties: false })
 ])
 
@@ -38,11 +57,18 @@ export const NodeConfigFields = {
   transport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('memory')]))
 }
 
+/** The write token of a node's HTTP API (agents' and clearers'): inline, or in a file. */
+export const HttpTokenFields = {
+  token: Type.Optional(Type.String({ minLength: 16, maxLength: 512, pattern: '^[\\x21-\\x7e]+$', description: 'every write needs `Authorization: Bearer <token>`; at least 16 visible ASCII characters, e.g. from `openssl rand -hex 24`' })),
+  tokenFile: Type.Optional(Type.String({ minLength: 1, description: 'a file holding the token (mode 0600), instead of `token`' }))
+}
+
 export const AgentConfigSchema = Type.Object({
   ...NodeConfigFields,
   http: Type.Optional(Type.Object({
     host: Type.String({ minLength: 1 }),
-    port: Type.Integer({ minimum: 0, maximum: 65535 })
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    ...HttpTokenFields
   }, { additionalProperties: false })),
   tariff: Type.Optional(Type.String({ minLength: 1, description: 'path of this operator\'s tariff YAML, published at start when it changed' })),
   interval: Type.Optional(Type.Object({

@@ -14,23 +14,37 @@ import type { ReviseInput } from '../border/revise.js'
 import { HttpError, REVISE_STATUS, answerFor, sendJson } from './errors.js'
 import { listQuery, nextPageHeaders, readBody, readJson } from './body.js'
 import { Views, type Paged } from './views.js'
+import { authorize, loadToken, isLoopback, type Gate, type TokenSettings } from './auth.js'
+import { assertDescribed, check, checkQuery, openApi, specTable, type RouteSpec } from './spec.js'
+import { AGENT_ROUTES, DiscardSchema, ReviseSchema, UsageItemSchema } from './schemas.js'
+import { DASHBOARD_ROUTES, DashboardViews } from './dashboard-views.js'
+import { servePage, serveAsset, uiRoutes } from './ui.js'
+import { statementsCsv } from './csv.js'
 
 export { HttpError } from './errors.js'
 export { Views } from './views.js'
 
 export interface HttpApi { url: string, close: () => Promise<void> }
 
-export const isLoopback = (addr: string | undefined): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
+export { isLoopback } from './auth.js'
 
 /** Operator actions that change what the agent signs are taken from this host only: 403 otherwise. */
 export function requireLoopback (remoteAddress: string | undefined, what: string): void {
   if (!isLoopback(remoteAddress)) throw new HttpError(403, `${what} is only accepted from loopback`, 'forbidden')
 }
 
-export async function startHttpApi (agent: Agent, opts: { host: string, port: number }): Promise<HttpApi> {
-  const table = routes(agent, new Views(agent))
+/** Every route the agent serves, described: the server refuses to start with one missing. */
+export const agentRouteSpecs = (name: string): RouteSpec[] => [...AGENT_ROUTES, ...DASHBOARD_ROUTES, ...uiRoutes(`splitedge agent ${name}`)]
+
+export async function startHttpApi (agent: Agent, opts: { host: string, port: number } & TokenSettings): Promise<HttpApi> {
+  const specs = agentRouteSpecs(agent.ctx.config.name)
+  const views = new Views(agent)
+  const table = routes(agent, views, specs)
+  const described = specTable(specs)
+  assertDescribed(Object.keys(table), described)
+  const gate: Gate = { token: await loadToken(opts), refused: agent.ctx.metrics.unauthorized }
   const server = createServer((req, res) => {
-    void route(table, req, res).catch((err: unknown) => {
+    void route(table, described, gate, req, res).catch((err: unknown) => {
       const a = answerFor(err)
       if (req.method === 'POST' && new URL(req.url ?? '/', 'http://agent').pathname === '/v1/usage') agent.ctx.metrics.usagePushes.inc({ result: a?.body.code ?? 'internal' })
       if (a !== undefined) return sendJson(res, a.status, a.body)
@@ -61,7 +75,9 @@ export async function listenHttp (server: Server, opts: { host: string, port: nu
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
 
-function routes (agent: Agent, views: Views): Record<string, Handler> {
+function routes (agent: Agent, views: Views, specs: RouteSpec[]): Record<string, Handler> {
+  const dash = new DashboardViews(agent, views)
+  const doc = openApi({ title: `splitedge agent ${agent.ctx.config.name}`, version: '1', description: 'The agent\'s HTTP API. Errors are `{ error, code, field? }`; docs/usage.md lists the codes.' }, specs)
   const list = (view: (q: ReturnType<typeof listQuery>) => Promise<Paged<unknown>>): Handler => async (_req, res, url) => {
     const page = await view(listQuery(url.searchParams))
     sendJson(res, 200, page.items, nextPageHeaders(url, page.next))
@@ -82,37 +98,60 @@ function routes (agent: Agent, views: Views): Record<string, Handler> {
       const l = await views.ledger(listQuery(url.searchParams))
       sendJson(res, 200, l, nextPageHeaders(url, l.next))
     },
+    'GET /': async (_req, res) => { await servePage(res, 'agent', `splitedge · ${agent.ctx.config.name}`) },
+    'GET /ui/{file}': async (_req, res, url) => { await serveAsset(res, url.pathname) },
+    'GET /openapi.json': async (_req, res) => { sendJson(res, 200, doc) },
+    'GET /v1/overview': async (_req, res) => { sendJson(res, 200, await dash.overview()) },
+    'GET /v1/intervals': async (_req, res, url) => {
+      const q = url.searchParams
+      sendJson(res, 200, await dash.intervals(q.get('neighbour') ?? '', Number(q.get('from')), Number(q.get('to'))))
+    },
+    'GET /v1/reports': async (_req, res, url) => {
+      sendJson(res, 200, await dash.reports(url.searchParams.get('neighbour') ?? '', intervalParam(agent, url.searchParams.get('interval'), 'interval')))
+    },
+    'GET /v1/statements.csv': async (_req, res, url) => {
+      const { after: _a, ...q } = listQuery(url.searchParams)
+      await statementsCsv(views, agent.peerId, q, res)
+    },
     'GET /v1/export/statements.ndjson': async (_req, res, url) => { await exportStatements(views, res, url) },
     'GET /v1/counters': async (_req, res) => { sendJson(res, 200, agent.counters()) },
     'GET /v1/usage': async (_req, res, url) => { sendJson(res, 200, await usageView(agent, url.searchParams)) },
     'POST /v1/usage': async (req, res) => {
       const key = req.headers['idempotency-key']
       const body = await readJson(req)
+      ;(Array.isArray(body) ? body : [body]).forEach((item, i) => { checkUsageItem(item, i) })
       const r = await agent.usage.intake(body, typeof key === 'string' ? { key } : {})
       agent.ctx.metrics.usagePushes.inc({ result: r.replayed ? 'replayed' : 'accepted' })
       sendJson(res, 200, r.answer, r.replayed ? { 'idempotent-replayed': 'true' } : {})
     },
     'POST /v1/usage/discard': async (req, res) => {
-      requireLoopback(req.socket.remoteAddress, 'discarding usage')
       sendJson(res, 200, await discard(agent, await readJson(req)))
     },
     'POST /v1/tariff': async (req, res) => {
-      requireLoopback(req.socket.remoteAddress, 'tariff publishing')
       sendJson(res, 200, await publishTariff(agent, await readBody(req)))
     },
     'POST /v1/disputes/revise': async (req, res) => {
-      requireLoopback(req.socket.remoteAddress, 'revising usage')
       sendJson(res, 200, await revise(agent, await readJson(req)))
     }
   }
 }
 
-async function route (table: Record<string, Handler>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The route's key: `/ui/<file>` share one route. */
+const keyOf = (method: string, pathname: string): string => `${method === 'HEAD' ? 'GET' : method} ${pathname.startsWith('/ui/') ? '/ui/{file}' : pathname}`
+
+/** Find the handler, let the caller through or not (auth.ts), check the query, then handle. */
+export async function route (table: Record<string, Handler>, specs: Map<string, RouteSpec>, gate: Gate, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://agent')
   const method = req.method ?? 'GET'
-  const handler = table[`${method === 'HEAD' ? 'GET' : method} ${url.pathname}`]
-  if (handler !== undefined) return await handler(req, res, url)
-  if (Object.keys(table).some(k => k.endsWith(` ${url.pathname}`))) throw new HttpError(405, `${method} is not allowed on ${url.pathname}`, 'method-not-allowed')
+  const key = keyOf(method, url.pathname)
+  const handler = table[key]
+  const spec = specs.get(key)
+  if (handler !== undefined && spec !== undefined) {
+    authorize(gate, spec, req)
+    checkQuery(spec, url.searchParams)
+    return await handler(req, res, url)
+  }
+  if (Object.keys(table).some(k => k.endsWith(` ${key.slice(key.indexOf(' ') + 1)}`))) throw new HttpError(405, `${method} is not allowed on ${url.pathname}`, 'method-not-allowed')
   throw new HttpError(404, `no route ${method} ${url.pathname}`, 'not-found')
 }
 
@@ -130,20 +169,18 @@ function health (agent: Agent): unknown {
   }
 }
 
-/** `GET /v1/usage?neighbour=N&interval=START`: the counters stored for one interval now. */
+/** `GET /v1/usage?neighbour=N[&interval=START]`: one interval's counters now (default: the current interval). */
 async function usageView (agent: Agent, q: URLSearchParams): Promise<unknown> {
   const peer = agent.usage.resolvePeer(q.get('neighbour') ?? '', 'neighbour')
-  const start = intervalParam(agent, q.get('interval'), 'interval')
-  const c = await agent.usage.counters(peer, start)
-  const name = (p: string): string => p === agent.peerId ? agent.ctx.config.name : agent.ctx.neighbours.get(p)?.name ?? p
+  const { intervalMs } = agent.ctx.config
+  const start = q.get('interval') === null ? Math.floor(agent.ctx.now() / intervalMs) * intervalMs : intervalParam(agent, q.get('interval'), 'interval')
+  const mine = await agent.view.inForce(agent.peerId, start) ?? await agent.view.latest(agent.peerId)
   return {
-    neighbour: name(peer),
-    intervalStart: start,
-    state: c.sealed === undefined ? 'open' : 'closed',
-    ...(c.sealed !== undefined ? { closedBy: c.sealed } : {}),
-    version: c.version,
-    lines: Object.values(c.lines).map(l => ({ class: l.class, direction: l.from === agent.peerId ? 'out' : 'in', volume: l.volume, ...(l.messages !== undefined ? { messages: l.messages } : {}) })),
-    metrics: Object.values(c.metrics).map(m => ({ class: m.class, subject: m.subject === agent.peerId ? 'self' : 'neighbour', metric: m.metric, value: m.value }))
+    neighbour: agent.border.nameOf(peer),
+    source: agent.ctx.config.usage.source,
+    unit: mine?.pricing.unit ?? null,
+    intervalLengthMs: intervalMs,
+    ...await agent.usage.current(peer, start)
   }
 }
 
@@ -157,6 +194,7 @@ function intervalParam (agent: Agent, v: unknown, field: string): number {
 
 /** `POST /v1/usage/discard` body: { neighbour, intervalStart, classes? }. */
 async function discard (agent: Agent, body: unknown): Promise<unknown> {
+  check(DiscardSchema, body)
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new UsageError('invalid', '(body)', 'must be an object { neighbour, intervalStart, classes? }')
   const b = body as { neighbour?: unknown, intervalStart?: unknown, classes?: unknown }
   const peer = agent.usage.resolvePeer(typeof b.neighbour === 'string' ? b.neighbour : '', 'neighbour')
@@ -169,6 +207,9 @@ async function discard (agent: Agent, body: unknown): Promise<unknown> {
 async function revise (agent: Agent, body: unknown): Promise<unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'body must be an object { neighbour, intervalStart, accept | lines }', 'invalid')
   const b = body as { neighbour?: unknown, intervalStart?: unknown, accept?: unknown, lines?: unknown }
+  if ((b.accept !== undefined) === (b.lines !== undefined)) throw new UsageError('invalid', 'accept', 'give either accept: true (adopt the neighbour\'s figures) or lines (corrected figures), not both')
+  // The branch of the schema the body chose, so a refusal names the field rather than "union".
+  check(ReviseSchema.anyOf[b.accept !== undefined ? 0 : 1] as RouteSpec['response'], body)
   if (typeof b.neighbour !== 'string') throw new UsageError('invalid', 'neighbour', 'must be a neighbour\'s name or PeerId')
   const peer = agent.usage.resolvePeer(b.neighbour, 'neighbour')
   const start = intervalParam(agent, b.intervalStart, 'intervalStart')
@@ -183,6 +224,14 @@ async function revise (agent: Agent, body: unknown): Promise<unknown> {
   const out = await agent.border.revise(peer, start, input)
   if (!out.ok) throw new HttpError(REVISE_STATUS[out.code], out.message, out.code)
   return { neighbour: agent.border.nameOf(peer), intervalStart: start, report: out.report, revision: out.revision, lines: out.lines, metrics: out.metrics }
+}
+
+/** One pushed item against its schema; the intake then checks what needs the clock and the store. */
+function checkUsageItem (item: unknown, i: number): void {
+  try { check(UsageItemSchema, item, `[${i}]`) } catch (err) {
+    const e = err as HttpError
+    throw new UsageError('invalid', e.field ?? `[${i}]`, e.message.slice((e.field ?? '').length + 2))
+  }
 }
 
 /** The tariff YAML in the body, published through the same loader as the config's tariff file. */

@@ -9,7 +9,7 @@ import type { ReviseRefusal } from '../border/revise.js'
 
 /** An HTTP-level refusal (bad body, wrong method, not from loopback): status and message. */
 export class HttpError extends Error {
-  constructor (readonly status: number, message: string, readonly code = 'http') { super(message) }
+  constructor (readonly status: number, message: string, readonly code = 'http', readonly field?: string) { super(message) }
 }
 
 export const USAGE_STATUS: Readonly<Record<UsageErrorCode, number>> = {
@@ -33,7 +33,7 @@ export interface ErrorBody { error: string, code: string, field?: string }
 
 /** The status and JSON body for an error, or undefined for an unexpected one (a 500). */
 export function answerFor (err: unknown): { status: number, body: ErrorBody } | undefined {
-  if (err instanceof HttpError) return { status: err.status, body: { error: err.message, code: err.code } }
+  if (err instanceof HttpError) return { status: err.status, body: { error: err.message, code: err.code, ...(err.field !== undefined ? { field: err.field } : {}) } }
   if (err instanceof UsageError) return { status: USAGE_STATUS[err.code], body: { error: err.message, code: err.code, field: err.field } }
   if (err instanceof ConfigError) return { status: 400, body: { error: err.message, code: 'invalid', field: err.field } }
   return undefined

@@ -14,7 +14,41 @@ export interface AgentMetrics {
   statements: Counter
   disputes: Counter<'kind'>
   clockOffset: Gauge<'neighbour'>
+  flow: FlowMetrics
   usagePushes: Counter<'result'>
+  unauthorized: Counter<'reason'>
+}
+
+/** The flow collector's series (usage source ipfix), per exporter address. */
+export interface FlowMetrics {
+  packets: Counter<'exporter'>
+  bytes: Counter<'exporter'>
+  records: Counter<'exporter'>
+  templates: Counter<'exporter'>
+  lost: Counter<'exporter' | 'unit'>
+  malformed: Counter<'exporter'>
+  unattributed: Counter<'exporter' | 'reason'>
+  late: Counter<'exporter'>
+  dropped: Counter<'exporter' | 'reason'>
+  lostAtRestart: Counter<'exporter' | 'unit'>
+  unsynced: Gauge
+}
+
+function flowMetrics (registry: Registry): FlowMetrics {
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> => new Counter({ name, help, labelNames, registers: [registry] })
+  return {
+    packets: counter('splitedge_ipfix_packets_total', 'IPFIX / NetFlow v9 export packets received, per exporter', ['exporter']),
+    bytes: counter('splitedge_ipfix_bytes_total', 'Bytes of export packets received, per exporter', ['exporter']),
+    records: counter('splitedge_ipfix_records_total', 'Flow records decoded, per exporter', ['exporter']),
+    templates: counter('splitedge_ipfix_templates_total', 'Template and options template records received (withdrawals included), per exporter', ['exporter']),
+    lost: counter('splitedge_ipfix_lost_total', 'Export lost by sequence gap: records (IPFIX) or packets (NetFlow v9), per exporter', ['exporter', 'unit']),
+    malformed: counter('splitedge_ipfix_malformed_total', 'Export packets that could not be read in full, per exporter', ['exporter']),
+    unattributed: counter('splitedge_ipfix_unattributed_total', 'Flow records not counted: no border matched, or no class for the DSCP', ['exporter', 'reason']),
+    late: counter('splitedge_ipfix_late_total', 'Flow records (parts, per interval) for an interval already reported to the neighbour: not counted', ['exporter']),
+    dropped: counter('splitedge_ipfix_dropped_total', 'Export dropped: packets from exporters not allowed, data sets whose template never came, records timed far in the future', ['exporter', 'reason']),
+    lostAtRestart: counter('splitedge_ipfix_lost_at_restart_total', 'Export received but not yet synced when the agent stopped, or sent while it was down (by sequence number on restart)', ['exporter', 'unit']),
+    unsynced: new Gauge({ name: 'splitedge_ipfix_unsynced_records', help: 'Flow records counted in memory and not yet written to the store', registers: [registry] })
+  }
 }
 
 export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AgentMetrics {
@@ -29,7 +63,9 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AgentMe
     attestations: new Counter({ name: 'splitedge_attestations_total', help: 'Co-signed usage attestations stored', registers: [registry] }),
     statements: new Counter({ name: 'splitedge_statements_total', help: 'Co-signed settlement statements stored', registers: [registry] }),
     disputes: new Counter({ name: 'splitedge_disputes_total', help: 'Disputes recorded, by kind', labelNames: ['kind'], registers: [registry] }),
+    flow: flowMetrics(registry),
     clockOffset: new Gauge({ name: 'splitedge_clock_offset_ms', help: 'Last measured clock offset of each neighbour (theirs minus ours), ms', labelNames: ['neighbour'], registers: [registry] }),
-    usagePushes: new Counter({ name: 'splitedge_usage_pushes_total', help: 'Usage push requests, by result (accepted, replayed, or the refusal code)', labelNames: ['result'], registers: [registry] })
+    usagePushes: new Counter({ name: 'splitedge_usage_pushes_total', help: 'Usage push requests, by result (accepted, replayed, or the refusal code)', labelNames: ['result'], registers: [registry] }),
+    unauthorized: new Counter({ name: 'splitedge_http_unauthorized_total', help: 'HTTP requests refused 401 for a missing, malformed or wrong token, by reason', labelNames: ['reason'], registers: [registry] })
   }
 }

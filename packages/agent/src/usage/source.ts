@@ -35,7 +35,24 @@ export interface CorrectedLine {
 export interface Priced { classes: ReadonlySet<string>, unit: string | undefined }
 
 /** A source that buffers records in memory (the flow collector) and must store them before a close. */
-export interface UsageFeed { flush: () => Promise<void> }
+export interface UsageFeed {
+  flush: () => Promise<void>
+  /** Extra per-line figures for the usage view (the flow collector: octets, packets, records). */
+  detail?: (peer: string, start: number) => Promise<Record<string, { octets: number, packets: number, records: number }>>
+}
+
+/** One interval's counters as `GET /v1/usage` shows them. */
+export interface UsageView {
+  intervalStart: number
+  /** Our report for the interval is signed: its figures can no longer change. */
+  reported: boolean
+  /** `open` takes pushes; `closed` is reported, declined or unreportable (see closedBy). */
+  state: 'open' | 'closed'
+  closedBy?: string
+  version: number
+  lines: Array<{ class: string, direction: 'in' | 'out', volume: string, messages?: number, octets?: number, packets?: number, records?: number }>
+  metrics: Array<{ class: string, subject: 'self' | 'neighbour', metric: string, value: string }>
+}
 
 export interface UsageComponents {
   config: Pick<AgentConfig, 'intervalMs' | 'clockSkewMs' | 'usage'>
@@ -137,6 +154,23 @@ export class UsageSource {
       if (!p.classes.has(it.class)) throw new UsageError('unpriced-class', `${it.field}.class`, `"${it.class}" is priced by neither tariff in force (${[...p.classes].sort().join(', ')}); it could never be settled`)
     }
     return integral
+  }
+
+  /** The interval's counters now, with what buffering feeds hold written first, for GET /v1/usage. */
+  async current (peer: string, start: number): Promise<UsageView> {
+    const me = this.c.me
+    for (const f of this.feeds) await f.flush()
+    const c = await this.counters(peer, start)
+    const reported = (await this.c.store.getReport(borderOf(me, peer), start, me)) !== undefined
+    const detail: Record<string, { octets: number, packets: number, records: number }> = {}
+    for (const f of this.feeds) if (f.detail !== undefined) Object.assign(detail, await f.detail(peer, start))
+    const lines: UsageView['lines'] = Object.values(c.lines).map(l => {
+      const direction = l.from === me ? 'out' as const : 'in' as const
+      return { class: l.class, direction, volume: l.volume, ...(l.messages !== undefined ? { messages: l.messages } : {}), ...(detail[`${l.class}|${direction}`] ?? {}) }
+    })
+    lines.sort((a, b) => a.class < b.class ? -1 : a.class > b.class ? 1 : a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0)
+    const metrics = Object.values(c.metrics).map(m => ({ class: m.class, subject: m.subject === me ? 'self' as const : 'neighbour' as const, metric: m.metric, value: m.value }))
+    return { intervalStart: start, reported, state: c.sealed === undefined ? 'open' : 'closed', ...(c.sealed !== undefined ? { closedBy: c.sealed } : {}), version: c.version, lines, metrics }
   }
 
   /** The interval's counters as stored now (lines and metrics), for the usage view. */

@@ -86,7 +86,7 @@ export const DEMO_BORDERS: Border[] = [
   { a: 'transit-1', b: 'transit-2', status: 'peer' }
 ]
 
-interface Options { dir: string, intervalMs: string, periodIntervals: string, periods: string, timeout: string }
+interface Options { dir: string, intervalMs: string, periodIntervals: string, periods: string, timeout: string, keep?: boolean }
 
 export function register (program: Command): void {
   program
@@ -97,6 +97,7 @@ export function register (program: Command): void {
     .option('--period-intervals <n>', 'intervals per settlement period', '3')
     .option('--periods <n>', 'complete periods to settle on every border', '2')
     .option('--timeout <s>', 'give up after this many seconds', '180')
+    .option('--keep', 'keep the network running after the report, until Ctrl-C, so the dashboards can be looked at')
     .action(async (opts: Options) => { await runDemo(opts) })
 }
 
@@ -232,6 +233,7 @@ export async function runDemo (opts: Options): Promise<void> {
       }
     }
     out(`all ${running.length} agents and the clearer healthy; tariffs published; waiting for ${periods} complete settlement periods on every border`)
+    out(`dashboards: ${[...running, ...(clearerRef !== undefined ? [clearerRef] : [])].map(r => `${r.name} ${r.url}/`).join(' · ')}`)
 
     // Progress until every border has `periods` complete periods co-signed on both sides.
     const full = (s: StatementView): boolean => s.attestations === periodIntervals
@@ -316,6 +318,11 @@ export async function runDemo (opts: Options): Promise<void> {
     out(`\ncheck: splitedge simulate on report.json reproduces all ${checked.lines} statement lines of ${report.periods.length} periods exactly (${Object.entries(checked.kinds).map(([k, n]) => `${n} ${k}`).join(', ')})`)
     out(`report: ${reportPath}`)
     out(`logs, configs, keys and stores: ${dir}`)
+    if (opts.keep === true) {
+      process.off('SIGINT', onSignal)
+      out(`\n--keep: the network keeps running. Dashboards: ${[...running, ...(clearerRef !== undefined ? [clearerRef] : [])].map(r => `${r.name} ${r.url}/`).join(' · ')}\nCtrl-C stops it.`)
+      await new Promise<void>(resolve => { process.once('SIGINT', () => { resolve() }); process.once('SIGTERM', () => { resolve() }) })
+    }
   } finally {
     process.off('SIGINT', onSignal)
     running.push(...(clearerRef !== undefined ? [clearerRef] : []))

@@ -4,6 +4,19 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { addTargetOptions, apiUrl, call, callWithHeaders, type ApiTarget } from '../api-client.js'
 
+interface UsageShown {
+  neighbour: string, source: string, unit: string | null, intervalStart: number, intervalLengthMs: number
+  reported: boolean, state: 'open' | 'closed', closedBy?: string
+  lines: Array<{ class: string, direction: string, volume: string, messages?: number, octets?: number, packets?: number, records?: number }>
+  metrics: Array<{ class: string, subject: string, metric: string, value: string }>
+}
+
+/** Rows as aligned columns, each line ending with a space before the newline (easy to match). */
+function table (rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map(r => (r[i] ?? '').length)))
+  return rows.map(r => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ') + ' \n').join('')
+}
+
 interface PushOpts extends ApiTarget { neighbour?: string, class?: string, direction?: string, volume?: string, messages?: string, time?: string, interval?: string, file?: string, id?: string, key?: string }
 
 /** The pushes in a JSON array or JSONL file. */
@@ -67,16 +80,22 @@ export function register (program: Command): void {
       if (r.replayed) process.stdout.write(`already pushed: this request was counted before (accepted ${r.accepted}); nothing was added\n`)
       else process.stdout.write(`accepted ${r.accepted}${r.duplicates > 0 ? `, ${r.duplicates} already counted` : ''}\n`)
     })
-  addTargetOptions(usage.command('show').description('the counters an agent holds for one interval with a neighbour'))
+  addTargetOptions(usage.command('show').description('the counters an agent holds for one interval with a neighbour (any source: pushes, a file, the flow collector)'))
     .requiredOption('-n, --neighbour <name>', 'neighbour name or PeerId')
-    .requiredOption('--interval <ms>', 'the interval\'s start, ms since the epoch')
-    .option('--json', 'print JSON')
-    .action(async (opts: ApiTarget & { neighbour: string, interval: string, json?: boolean }) => {
-      const v = await call(await apiUrl(opts), `/v1/usage?neighbour=${encodeURIComponent(opts.neighbour)}&interval=${encodeURIComponent(opts.interval)}`) as { state: string, lines: Array<{ class: string, direction: string, volume: string, messages?: number }>, metrics: Array<{ class: string, subject: string, metric: string, value: string }> }
+    .option('-i, --interval <ms>', 'the interval\'s start, ms since the epoch (default: the current interval)')
+    .option('--json', 'print the agent\'s JSON answer')
+    .action(async (opts: ApiTarget & { neighbour: string, interval?: string, json?: boolean }) => {
+      if (opts.interval !== undefined && !/^\d+$/.test(opts.interval)) throw new Error(`--interval must be an interval start in ms since the epoch, got ${opts.interval}`)
+      const q = new URLSearchParams({ neighbour: opts.neighbour, ...(opts.interval !== undefined ? { interval: opts.interval } : {}) })
+      const v = await call(await apiUrl(opts), `/v1/usage?${q.toString()}`) as UsageShown
       if (opts.json === true) { process.stdout.write(JSON.stringify(v, null, 2) + '\n'); return }
-      process.stdout.write(`interval ${opts.interval} with ${opts.neighbour}: ${v.state}\n`)
-      for (const l of v.lines) process.stdout.write(`  ${l.class.padEnd(12)} ${l.direction.padEnd(4)} ${l.volume}${l.messages !== undefined ? ` (${l.messages} messages)` : ''}\n`)
-      for (const m of v.metrics) process.stdout.write(`  ${m.class.padEnd(12)} ${m.subject.padEnd(9)} ${m.metric} = ${m.value}\n`)
+      process.stdout.write(`neighbour ${v.neighbour}, interval ${new Date(v.intervalStart).toISOString()} (${v.intervalStart}, ${v.intervalLengthMs} ms), source ${v.source}, unit ${v.unit ?? '(no tariff yet)'}, ${v.reported ? 'reported to the neighbour (final)' : v.state === 'closed' ? `closed (${v.closedBy ?? ''})` : 'not reported yet'}\n`)
+      if (v.lines.length === 0 && v.metrics.length === 0) { process.stdout.write('no usage counted\n'); return }
+      const flows = v.lines.some(l => l.octets !== undefined)
+      const rows = [['class', 'direction', 'volume', ...(flows ? ['octets', 'packets', 'records'] : [])]]
+      for (const l of v.lines) rows.push([l.class, l.direction, l.volume, ...(flows ? [String(l.octets ?? ''), String(l.packets ?? ''), String(l.records ?? '')] : [])])
+      process.stdout.write(table(rows))
+      for (const m of v.metrics) process.stdout.write(`${m.class} ${m.subject} ${m.metric} = ${m.value}\n`)
     })
   addTargetOptions(usage.command('discard').description('drop counters of an interval not yet reported (or one closed as unreportable)'))
     .requiredOption('-n, --neighbour <name>', 'neighbour name or PeerId')
