@@ -118,11 +118,20 @@ export async function stopAgent (p: AgentProcess): Promise<number | null> {
   return await p.exited
 }
 
+/** GET a JSON view; a paged list is followed to its last page (X-Next-Cursor). Undefined on any failure. */
 export async function getJson<T> (url: string): Promise<T | undefined> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) })
+    let res = await fetch(url, { signal: AbortSignal.timeout(5000) })
     if (!res.ok) return undefined
-    return await res.json() as T
+    const body = await res.json() as unknown
+    if (!Array.isArray(body)) return body as T
+    const all: unknown[] = [...body]
+    for (let cursor = res.headers.get('x-next-cursor'); cursor !== null; cursor = res.headers.get('x-next-cursor')) {
+      res = await fetch(`${url}${url.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`, { signal: AbortSignal.timeout(5000) })
+      if (!res.ok) return undefined
+      all.push(...await res.json() as unknown[])
+    }
+    return all as T
   } catch {
     return undefined
   }

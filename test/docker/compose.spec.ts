@@ -89,16 +89,25 @@ class ComposeRun {
     return b
   }
 
-  async getJson (service: string, path: string): Promise<{ status: number, body: unknown }> {
+  async getJson (service: string, path: string): Promise<{ status: number, body: unknown, next?: string }> {
     const res = await fetch(`${await this.base(service)}${path}`, { signal: AbortSignal.timeout(10_000) })
     const text = await res.text()
-    return { status: res.status, body: text === '' ? undefined : JSON.parse(text) as unknown }
+    const next = res.headers.get('x-next-cursor')
+    return { status: res.status, body: text === '' ? undefined : JSON.parse(text) as unknown, ...(next !== null ? { next } : {}) }
   }
 
+  /** Every page of a list view (the API pages lists: X-Next-Cursor). */
   async view<T> (service: string, path: string): Promise<T> {
-    const r = await this.getJson(service, path)
+    let r = await this.getJson(service, path)
     if (r.status !== 200) throw new Error(`${service} GET ${path}: ${r.status}`)
-    return r.body as T
+    if (!Array.isArray(r.body)) return r.body as T
+    const all: unknown[] = [...r.body as unknown[]]
+    while (r.next !== undefined) {
+      r = await this.getJson(service, `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(r.next)}`)
+      if (r.status !== 200) throw new Error(`${service} GET ${path} (next page): ${r.status}`)
+      all.push(...r.body as unknown[])
+    }
+    return all as T
   }
 
   /** What UsageDriver calls on a run. */

@@ -304,17 +304,25 @@ export class TopologyRun {
     return b
   }
 
-  async getJson (agent: string, path: string): Promise<{ status: number, body: unknown }> {
+  async getJson (agent: string, path: string): Promise<{ status: number, body: unknown, next?: string }> {
     const res = await fetch(`${await this.base(agent)}${path}`, { signal: AbortSignal.timeout(10_000) })
     const text = await res.text()
-    return { status: res.status, body: text === '' ? undefined : safeJson(text) }
+    const next = res.headers.get('x-next-cursor')
+    return { status: res.status, body: text === '' ? undefined : safeJson(text), ...(next !== null ? { next } : {}) }
   }
 
-  /** GET that must answer 200; returns the JSON body. */
+  /** GET that must answer 200; returns the JSON body, every page of a list. */
   async view<T> (agent: string, path: string): Promise<T> {
-    const r = await this.getJson(agent, path)
+    let r = await this.getJson(agent, path)
     if (r.status !== 200) throw new Error(`${agent} GET ${path}: ${r.status} ${JSON.stringify(r.body)}`)
-    return r.body as T
+    if (!Array.isArray(r.body)) return r.body as T
+    const all: unknown[] = [...r.body as unknown[]]
+    while (r.next !== undefined) {
+      r = await this.getJson(agent, `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(r.next)}`)
+      if (r.status !== 200) throw new Error(`${agent} GET ${path} (next page): ${r.status}`)
+      all.push(...r.body as unknown[])
+    }
+    return all as T
   }
 
   /** POST a JSON body to an agent's or clearer's API; returns the status and the JSON answer. */
