@@ -122,9 +122,11 @@ export class Clearer {
       http: undefined, tariffPath: undefined, intervalMs: config.periodMs, graceMs: config.graceMs, periodIntervals: 1,
       clockSkewMs: config.clockSkewMs, usage: { source: 'http' }, neighbours: [], clearers: [], logLevel: config.logLevel
     }
+    const metrics = createMetrics({ defaultMetrics: opts.store === undefined })
+    // Rejected streams (refused, oversize, malformed, stalled) are counted and logged, as on an agent.
+    net.countRejections(node, metrics.rejected, log)
     const ctx: AgentContext = {
-      config: agentConfig, identity, store, node, net: libp2pNet(node, config.operators), neighbours: new Map(), now: opts.now ?? Date.now, log,
-      metrics: createMetrics({ defaultMetrics: opts.store === undefined })
+      config: agentConfig, identity, store, node, net: libp2pNet(node, config.operators), neighbours: new Map(), now: opts.now ?? Date.now, log, metrics
     }
     const c = new Clearer(ctx, config, opts.random ?? ((n) => randomBytes(n)), opts.store === undefined)
     await c.boot(opts.http ?? true, opts.tickMs ?? 1000)

@@ -8,7 +8,7 @@ import { decodeDocument, encodeDocument, sign, verifyDocument, type ClearingStat
 import { toMinorUnits } from '@splitedge/store'
 import { decodeFrame, encodeFrame, net, type Agent } from '@splitedge/agent'
 import {
-  CLEARING_PROTOCOLS, ClearerClient, ClearerApiError, ClearingParticipant, runClearingDemoFlow, type Clearer
+  CLEARING_PROTOCOLS, MAX_CLEARING_FRAME_BYTES, ClearerClient, ClearerApiError, ClearingParticipant, runClearingDemoFlow, type Clearer
 } from '../src/index.js'
 import { QuoteRequestFrame, QuoteResponseFrame, type EvidenceItem } from '../src/frames.js'
 import { clearerConfig, identities, pricing, startClearer, startOperator, waitFor } from './fixtures.js'
@@ -79,6 +79,14 @@ describe('clearing: clearer over libp2p', function () {
     assert.ok(d.ok && verifyDocument(d.value).ok && d.value.body.charges.every(c => c.payer === a.peerId))
     const refused = await ask({ ends: [{ operator: a.peerId, role: 'sender' }, { operator: (ids[3] as Identity).peerId, role: 'receiver' }], class: 'be', volume: '10', apportion: { kind: 'sender-pays' } })
     assert.deepEqual(refused.k === 'refused' && refused.code, 'not-served')
+  })
+
+  it('counts a stream it refuses (oversize) in splitedge_rejected_total, as an agent does', async () => {
+    await a.libp2p.dial(clearer.libp2p.getMultiaddrs()[0]!)
+    const before = (await clearer.ctx.metrics.rejected.get()).values.filter(v => v.labels.reason === 'oversize').reduce((n, v) => n + v.value, 0)
+    await assert.rejects(net.request(a.libp2p, clearer.peerId, CLEARING_PROTOCOLS.quote, new Uint8Array(MAX_CLEARING_FRAME_BYTES.quote + 1), { maxResponseBytes: 65536, timeoutMs: 10_000 }))
+    const after = (await clearer.ctx.metrics.rejected.get()).values.filter(v => v.labels.reason === 'oversize').reduce((n, v) => n + v.value, 0)
+    assert.equal(after, before + 1)
   })
 
   it('a tariff change reaches the clearer and changes the next quote', async () => {
