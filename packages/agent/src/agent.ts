@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino'
 import { decodeDocument, loadKeyFile, type Identity } from '@splitedge/wire'
 import { openStore, borderOf, StoreError, type Store } from '@splitedge/store'
 import { ConfigError, type AgentConfig, type Neighbour } from './config/load.js'
-import type { AgentContext } from './context.js'
+import type { AgentContext, Defect } from './context.js'
 import { createMetrics, type AgentMetrics } from './http/metrics.js'
 import { countRejections, createNode, nodeCounters, restrictRelay, type NetNode, type RelayPolicy } from './net/index.js'
 import { libp2pNet, type NetPort } from './net/port.js'
@@ -41,6 +41,8 @@ export interface AgentOptions {
   net?: NetPort
   /** When periodic work runs; default: system timers. */
   scheduler?: Scheduler
+  /** Simulator only: deliberate defects (see context.ts DEFECTS). */
+  defects?: ReadonlySet<Defect>
 }
 
 /**
@@ -135,6 +137,7 @@ export class Agent {
       neighbours: ctx.neighbours,
       now: ctx.now,
       log: ctx.log,
+      defects: ctx.defects,
       since: async (peer) => await this.border.since(peer),
       priced: async (peer, start) => await this.priced(peer, start),
       classesFor: async (peer, start) => await this.classesFor(peer, start)
@@ -164,7 +167,7 @@ export class Agent {
         net = libp2pNet(node, config.neighbours)
       }
       const neighbours = new Map<string, Neighbour>(config.neighbours.map(n => [n.peerId, n]))
-      const ctx: AgentContext = { config, identity, store, net, node, neighbours, now: opts.now ?? Date.now, log, metrics }
+      const ctx: AgentContext = { config, identity, store, net, node, neighbours, now: opts.now ?? Date.now, log, metrics, defects: opts.defects ?? new Set() }
       agent = new Agent(ctx, opts.store === undefined, opts.tickMs ?? Math.min(1000, Math.max(50, Math.floor(config.intervalMs / 4))), opts.scheduler ?? systemScheduler)
       await agent.boot(opts.http ?? true)
       return agent
@@ -205,7 +208,8 @@ export class Agent {
     })
     await ctx.net.start()
     if (http && ctx.config.http !== undefined) this.http = await startHttpApi(this, ctx.config.http)
-    this.cancelTick = this.scheduler.every(this.tickMs, () => { void this.tick() })
+    // A failed pass (a store error, say) is logged and retried on the next tick, never left unhandled.
+    this.cancelTick = this.scheduler.every(this.tickMs, () => { this.tick().catch((err: Error) => { ctx.log.warn({ err: err.message }, 'work pass failed; will retry') }) })
     ctx.log.info({ peerId: ctx.identity.peerId, listen: this.listening(), http: this.http?.url }, 'agent started')
   }
 
@@ -243,17 +247,30 @@ export class Agent {
     return { classes, unit: mine?.pricing.unit ?? theirs?.pricing.unit }
   }
 
-  /** Classes both tariffs in force price, with the SLA metrics each side's criteria judge. */
+  /**
+   * For the synthetic source: the classes both tariffs in force price under the same name in both
+   * directions, with the SLA metrics each side's criteria judge (a bilateral block first). A class
+   * a class map renames or carries another class as is left out: the synthetic source generates one
+   * name for both directions, and a mapped class has two (usage of mapped classes comes from
+   * measured sources, attested in the receiving side's names).
+   */
   private async classesFor (peer: string, start: number): Promise<Array<{ class: string, sla: Array<{ subject: string, metric: string }> }>> {
     const me = this.ctx.identity.peerId
     const [mine, theirs] = await Promise.all([this.view.inForce(me, start), this.view.inForce(peer, start)])
     if (mine === undefined || theirs === undefined) return []
+    const mapped = new Set<string>()
+    for (const [t, other] of [[mine.pricing, peer], [theirs.pricing, me]] as const) {
+      const map = t.classMap !== undefined && Object.hasOwn(t.classMap, other) ? t.classMap[other]! : {}
+      for (const [k, v] of Object.entries(map)) if (k !== v) { mapped.add(k); mapped.add(v) }
+    }
     const out = []
     for (const cls of Object.keys(mine.pricing.classes).sort()) {
-      if (theirs.pricing.classes[cls] === undefined) continue
+      if (!Object.hasOwn(theirs.pricing.classes, cls) || mapped.has(cls)) continue
       const sla: Array<{ subject: string, metric: string }> = []
-      for (const [subject, t] of [[me, mine], [peer, theirs]] as const) {
-        for (const c of t.pricing.classes[cls]?.sla ?? []) sla.push({ subject, metric: c.metric })
+      for (const [subject, t, other] of [[me, mine, peer], [peer, theirs, me]] as const) {
+        const bilateral = t.pricing.bilateralSla !== undefined && Object.hasOwn(t.pricing.bilateralSla, other) ? t.pricing.bilateralSla[other] : undefined
+        const criteria = (bilateral !== undefined && Object.hasOwn(bilateral, cls) ? bilateral[cls] : undefined) ?? t.pricing.classes[cls]?.sla ?? []
+        for (const c of criteria) sla.push({ subject, metric: c.metric })
       }
       out.push({ class: cls, sla })
     }
@@ -318,13 +335,13 @@ export class Agent {
       if (outcome === 'retry') outcome = await this.settle.settle(peer, p)
       if (outcome === 'settled' || outcome === 'declined' || outcome === 'disputed') { this.advance(peer, start, len); continue }
       if (outcome === 'nothing') {
-        // Every interval was skipped or disputed: nothing to co-sign for this period. While a usage
-        // dispute in it is open, a revision may still attest an interval, so the cursor stays here
-        // (later periods are still visited) and the period is tried again on the next tick.
+        // No interval attested and no period fee owed, or a usage dispute in the period is still
+        // open: a revision may still attest an interval and a statement is immutable, so the period
+        // (even one owing period fees) waits; the cursor stays here (later periods are still
+        // visited) and the period is tried again on the next tick.
         const ready = await this.settle.ready(peer, p)
         if (ready.ok) {
-          const open = (await ctx.store.listDisputes(border, 'open')).some(d => d.kind === 'usage' && Number(d.key) >= p.start && Number(d.key) < p.end)
-          if (!open) this.advance(peer, start, len)
+          if (!(await this.settle.usageDisputeOpen(peer, p))) this.advance(peer, start, len)
           continue
         }
       }

@@ -24,6 +24,15 @@ export interface AgentContext {
   now: () => number
   log: Logger
   metrics: AgentMetrics
+  /**
+   * Deliberate defects switched on by the simulator (`splitedge vopr --break NAME`) to show that its
+   * checkers can fail. Always empty in a real agent.
+   */
+  defects: ReadonlySet<Defect>
 }
+
+/** The defects the simulator can switch on; each is caught by one of its checkers. */
+export const DEFECTS = ['ack-before-sync', 'post-twice', 'settle-partial'] as const
+export type Defect = typeof DEFECTS[number]
 
 export const sortedPair = (a: string, b: string): [string, string] => a < b ? [a, b] : [b, a]

@@ -73,6 +73,13 @@ const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'))
 const RECEIPT_KEY = (id: string): string => `clearing:receipt:${id}`
 const CONSENT_KEY = (id: string): string => `clearing:consent:${id}`
+/** Issued quotes, numbered from 1 (meta `clearing:quote:<seq>`); the newest QUOTES_KEPT are kept. */
+const QUOTE_KEY = (seq: number): string => `clearing:quote:${String(seq % QUOTES_KEPT).padStart(8, '0')}`
+const QUOTE_COUNT = 'clearing:quotes'
+export const QUOTES_KEPT = 10_000
+
+/** A quote the clearer issued, as it keeps it. */
+export interface IssuedQuote { seq: number, id: string, total: string, body: QuoteBody }
 const opAccount = (op: string): string => `operator:${op}`
 
 export class Clearer {
@@ -85,6 +92,8 @@ export class Clearer {
   private readonly names: Map<string, string>
   private readonly random: (n: number) => Uint8Array
   private queue: Promise<unknown> = Promise.resolve()
+  /** Quotes are numbered one after another (apart from clearing, which may wait on the network). */
+  private quoteLog: Promise<unknown> = Promise.resolve()
   private timer: NodeJS.Timeout | undefined
   private ticking: Promise<void> | undefined
   private lastAnnounce = -Infinity
@@ -126,7 +135,7 @@ export class Clearer {
     // Rejected streams (refused, oversize, malformed, stalled) are counted and logged, as on an agent.
     net.countRejections(node, metrics.rejected, log)
     const ctx: AgentContext = {
-      config: agentConfig, identity, store, node, net: libp2pNet(node, config.operators), neighbours: new Map(), now: opts.now ?? Date.now, log, metrics
+      config: agentConfig, identity, store, node, net: libp2pNet(node, config.operators), neighbours: new Map(), now: opts.now ?? Date.now, log, metrics, defects: new Set()
     }
     const c = new Clearer(ctx, config, opts.random ?? ((n) => randomBytes(n)), opts.store === undefined)
     await c.boot(opts.http ?? true, opts.tickMs ?? 1000)
@@ -224,8 +233,34 @@ export class Clearer {
     }
     const signed = sign(this.ctx.identity, 'quote', body)
     if (!signed.ok) return { ok: false, error: { code: 'invalid', message: signed.error.message } }
+    await this.keepQuote(signed.value, p.total)
     this.ctx.metrics.accepted.inc({ kind: 'quote' })
     return { ok: true, value: { doc: signed.value, priced: p } }
+  }
+
+  /** Store an issued quote under the next number; past QUOTES_KEPT the oldest slot is reused. */
+  private async keepQuote (doc: Quote, total: string): Promise<void> {
+    const run = this.quoteLog.then(async () => {
+      const seq = Number(await this.ctx.store.getMeta(QUOTE_COUNT) ?? 0) + 1
+      const kept: IssuedQuote = { seq, id: docId(doc), total, body: doc.body }
+      const w = await this.ctx.store.batch().putMeta(QUOTE_KEY(seq), kept as never).putMeta(QUOTE_COUNT, seq).write()
+      if (!w.ok) throw new Error(`quote ${kept.id} not stored: ${w.results.join(',')}`)
+    })
+    this.quoteLog = run.catch(() => {})
+    await run
+  }
+
+  /** Issued quotes, newest first: up to `limit` numbered below `before` (default: from the newest). */
+  async quotes (limit: number, before?: number): Promise<{ items: IssuedQuote[], next?: number }> {
+    const count = Number(await this.ctx.store.getMeta(QUOTE_COUNT) ?? 0)
+    const oldest = Math.max(1, count - QUOTES_KEPT + 1)
+    const items: IssuedQuote[] = []
+    let seq = Math.min(count, (before ?? count + 1) - 1)
+    for (; seq >= oldest && items.length < limit; seq--) {
+      const q = await this.ctx.store.getMeta(QUOTE_KEY(seq)) as IssuedQuote | undefined
+      if (q !== undefined && q.seq === seq) items.push(q)
+    }
+    return seq >= oldest ? { items, next: seq + 1 } : { items }
   }
 
   private async serveQuote (bytes: Uint8Array): Promise<Uint8Array> {
@@ -512,6 +547,7 @@ export class Clearer {
     await this.ticking?.catch(() => {})
     await this.queue.catch(() => {})
     await this.http?.close()
+    await this.quoteLog.catch(() => {})
     await this.ctx.net.stop()
     if (this.ownsStore) await this.ctx.store.close()
     this.ctx.log.info('clearer stopped')

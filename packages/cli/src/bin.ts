@@ -14,6 +14,7 @@ import { register as registerViews } from './commands/views.js'
 import { register as registerTopology } from './commands/topology.js'
 import { register as registerClearer } from './commands/clearer.js'
 import { register as registerDemo } from './commands/demo.js'
+import { register as registerVopr } from './commands/vopr.js'
 import { register as registerDisputes } from './commands/disputes.js'
 import { EXIT_USAGE } from './exit.js'
 
@@ -31,6 +32,7 @@ registerViews(program)
 registerTopology(program)
 registerClearer(program)
 registerDemo(program)
+registerVopr(program)
 registerDisputes(program)
 
 try {

@@ -117,6 +117,7 @@ export async function openStore (opts: StoreOptions): Promise<Store> {
 export class Store {
   private queue: Promise<void> = Promise.resolve()
   private closed = false
+  private abandoned = false
   private readonly ledger: LedgerState = { nextSeq: 0, totals: new Map() }
   private readonly counters: StoreStats = { keys: 0, bytesWritten: 0, batches: 0 }
 
@@ -146,6 +147,16 @@ export class Store {
     if (this.owned) await this.db.close()
   }
 
+  /**
+   * The process dies (the simulator's crash): writes not yet committed are dropped, a write being
+   * committed finishes (it is the synced batch), and every later call fails as closed. The database
+   * is left to the next incarnation to open.
+   */
+  abandon (): void {
+    this.closed = true
+    this.abandoned = true
+  }
+
   stats (): StoreStats {
     return { ...this.counters }
   }
@@ -159,6 +170,8 @@ export class Store {
   async commit (steps: Step[]): Promise<BatchOutcome> {
     this.assertOpen()
     const run = this.queue.then(async () => {
+      // Queued behind a write that was committing when the process died: never written.
+      check(!this.abandoned, 'closed', 'the process stopped before this write')
       const tx = new Tx()
       const led = new LedgerTx(this.ledger)
       const results: OpResult[] = []

@@ -61,6 +61,8 @@ export interface UsageComponents {
   neighbours: ReadonlyMap<string, Neighbour>
   now: () => number
   log: Logger
+  /** Simulator only: deliberate defects. */
+  defects?: ReadonlySet<string>
   /** The first interval settled with `peer`. */
   since: (peer: string) => Promise<number>
   /** Classes and unit of the tariffs in force with `peer` at `start`. */
@@ -117,6 +119,11 @@ export class UsageSource {
       ...(opts.key !== undefined ? { key: { key: `request:${opts.key}`, digest: digestOf(items.map(({ field: _f, ...rest }) => rest)) } } : {}),
       items: items.map(it => ({ border: borderOf(this.c.me, it.peer), start: it.start, ...(it.id !== undefined ? { key: it.id } : {}), apply: applyOf(it, integral.get(groupKey(it)) ?? false) })),
       answer: (accepted, duplicates) => ({ accepted, duplicates })
+    }
+    if (this.c.defects?.has('ack-before-sync') === true) {
+      // DEFECT (simulator only): acknowledge before the write is durable.
+      void this.addUsage(plan).catch(() => {})
+      return { answer: { accepted: items.length, duplicates: 0 }, replayed: false }
     }
     const r = await this.addUsage(plan)
     return { answer: answerOf(r, items), replayed: r.status === 'replayed' }

@@ -24,6 +24,8 @@ export interface NetFaults {
   loss: number
   /** Latency of one message: min + a seeded share of spread, in virtual ms. */
   latencyMs: { min: number, spread: number }
+  /** Probability that a request is delivered twice (the handler runs twice; the first answer wins). */
+  duplicate?: number
 }
 
 export const NO_FAULTS: NetFaults = { loss: 0, latencyMs: { min: 5, spread: 20 } }
@@ -35,7 +37,7 @@ export class SimNetwork {
   private readonly links = new Set<string>()
   private readonly cut = new Set<string>()
   /** Messages sent, by kind, for the run's summary. */
-  readonly sent = { requests: 0, responses: 0, gossip: 0, lost: 0 }
+  readonly sent = { requests: 0, responses: 0, gossip: 0, lost: 0, duplicated: 0 }
 
   constructor (private readonly queue: EventQueue, private readonly rng: Rng, public faults: NetFaults = NO_FAULTS) {}
 
@@ -100,7 +102,9 @@ export class SimNetwork {
       if (!this.reachable(from, to)) { this.queue.after(1, `unreachable ${protocol}`, () => finish(() => reject(new net.RequestError('unreachable', `${to} is not reachable`)))); return }
       this.sent.requests++
       if (this.lost()) return
-      this.queue.after(this.latency(), `deliver ${protocol} ${from.slice(-6)}->${to.slice(-6)}`, async () => {
+      const copies = this.rng() < (this.faults.duplicate ?? 0) ? 2 : 1
+      if (copies === 2) this.sent.duplicated++
+      for (let c = 0; c < copies; c++) this.queue.after(this.latency(), `deliver ${protocol} ${from.slice(-6)}->${to.slice(-6)}`, async () => {
         const answer = await this.serve(from, to, protocol, bytes)
         if (answer === undefined || !this.reachable(from, to)) return
         this.sent.responses++

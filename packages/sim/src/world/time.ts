@@ -31,6 +31,9 @@ export class EventQueue {
 
   get pending (): number { return this.events.length }
 
+  /** The next event's label, or undefined when none is left. */
+  nextLabel (): string | undefined { return this.events[0]?.label }
+
   /** The next event's time, or undefined when none is left. */
   peek (): number | undefined { return this.events[0]?.at }
 
