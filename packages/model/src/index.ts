@@ -19,7 +19,7 @@ export {
   isZero, roundHalfEven, format, formatRounded, normalize, dec, pow10
 } from './decimal.js'
 export { charge, netRate, bilateralNet, type BorderSide } from './charge.js'
-export { resolveWeights, resolvePeriodFee, ZERO_WEIGHTS } from './weights.js'
+export { resolveWeights, resolvePeriodFee, resolvePeriodFeeTerms, ZERO_WEIGHTS } from './weights.js'
 export { parseCriteria, criterionFactor, classFactor, slaFactor, judge, worse, type ParsedCriterion, type Direction } from './sla.js'
 export { checkPricing, UNITS, type NeighbourCheck } from './pricing.js'
 export { evaluateScenario2, scenario2Totals, type Scenario2Result } from './scenario2.js'

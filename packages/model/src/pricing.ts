@@ -70,10 +70,15 @@ function checkWeightMap (w: unknown, f: string, isNeighbour: NeighbourCheck, sta
 function checkPeriodFee (fee: unknown, f: string, isNeighbour: NeighbourCheck): void {
   if (fee === undefined) return
   if (typeof fee === 'string') { parseDec(fee, f); return }
-  if (!isRecord(fee)) throw new ModelError('bad-type', f, 'must be a decimal string or an object of neighbour | status:<s> | * -> decimal')
+  if (!isRecord(fee)) throw new ModelError('bad-type', f, 'must be a decimal string or an object of neighbour | status:<s> | * -> decimal or { fee, whenIdle }')
   for (const [k, v] of Object.entries(fee)) {
     if (k !== '*' && !STATUS_KEY.test(k) && !isNeighbour(k)) throw new ModelError('unknown-network', `${f}.${k}`, `${describe(k)} is not a neighbour, "*" or status:customer|peer|transit`)
-    parseDec(v, `${f}.${k}`)
+    if (typeof v === 'string') { parseDec(v, `${f}.${k}`); continue }
+    if (!isRecord(v)) throw new ModelError('bad-type', `${f}.${k}`, 'must be a decimal string or { fee, whenIdle }')
+    const extra = Object.keys(v).find(x => x !== 'fee' && x !== 'whenIdle')
+    if (extra !== undefined) throw new ModelError('bad-type', `${f}.${k}.${extra}`, 'unknown field (a period fee is { fee, whenIdle })')
+    parseDec(v.fee, `${f}.${k}.fee`)
+    if (v.whenIdle !== undefined && typeof v.whenIdle !== 'boolean') throw new ModelError('bad-type', `${f}.${k}.whenIdle`, 'must be true or false')
   }
 }
 

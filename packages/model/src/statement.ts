@@ -18,14 +18,16 @@
  * - Flat fees (patent claims 27, 34, 35): a class's `messageFee` is charged per message by each
  *   side, scaled by its SLA factor, and by its weights only when `weighted: true`; `periodFee` is
  *   charged once per period by its issuer to the other party (negative: paid to it), from the
- *   issuer's tariff in the last segment, whatever the volume.
+ *   issuer's tariff in the last segment, whatever the volume; a segment may carry no usage at all
+ *   (a period whose every interval was disputed still owes its fees). A fee given as
+ *   `{ fee, whenIdle: false }` is waived when no line of the statement carries volume or messages.
  */
-import { add, format, formatRounded, min, mul, neg, normalize, ONE, parseDec, parseNonNegativeDec, roundHalfEven, sub, ZERO, type Dec } from './decimal.js'
+import { add, format, formatRounded, isZero, min, mul, neg, normalize, ONE, parseDec, parseNonNegativeDec, roundHalfEven, sub, ZERO, type Dec } from './decimal.js'
 import { ModelError } from './errors.js'
 import { codeUnitOrder } from './scenario.js'
 import { judge, parseCriteria, worse, type ParsedCriterion } from './sla.js'
 import type { ClassId, Decimal, NetworkId, PricingTariff, ServiceClass } from './types.js'
-import { own, resolvePeriodFee, resolveWeights } from './weights.js'
+import { own, resolvePeriodFeeTerms, resolveWeights } from './weights.js'
 
 export interface UsageLine { from: NetworkId, to: NetworkId, class: ClassId, volume: Decimal, messages?: Decimal }
 /** A tariff's pricing with `ref`, the content id of the signed tariff it came from. */
@@ -103,9 +105,11 @@ export function computeStatement (input: StatementInput): Statement {
     net = add(net, line.from === a ? rounded : neg(rounded))
     lines.push({ ...line, amount: format(rounded) })
   }
+  let carried = false
   input.segments.forEach((seg, k) => {
     const tariffs = sortedRecord([a, b], id => own(seg.tariffs, id)!.ref)
     for (const g of groupSegment(seg, k, [a, b], sla)) {
+      if (!isZero(g.volume) || (g.messages !== null && !isZero(g.messages))) carried = true
       const tu = own(seg.tariffs, g.from)!.pricing
       const tv = own(seg.tariffs, g.to)!.pricing
       const base = {
@@ -126,19 +130,26 @@ export function computeStatement (input: StatementInput): Statement {
         mul(g.messages, sub(charged(feeV, tv, g.from, g.cls, 'send', g.fv), charged(feeU, tu, g.to, g.sendCls, 'receive', g.fu))))
     }
   })
-  if (input.periodFees) {
-    const k = input.segments.length - 1
-    const last = input.segments[k]!
-    for (const issuer of [a, b].sort(codeUnitOrder)) {
-      const t = own(last.tariffs, issuer)!
-      const payer = issuer === a ? b : a
-      const text = resolvePeriodFee(t.pricing, payer)
-      if (text === undefined) continue
-      const fee = parseDec(text, `segments[${k}].tariffs.${issuer}.pricing.periodFee`)
-      push({ kind: 'period-fee', class: null, from: payer, to: issuer, volume: '0', tariffs: { [issuer]: t.ref }, factors: { [issuer]: '1' } }, fee)
-    }
-  }
+  if (input.periodFees) periodFeeLines(input.segments, [a, b], carried, push)
   return { currency, decimals, lines, net: formatRounded(net, decimals) }
+}
+
+/**
+ * Each party's period fee toward the other, from its tariff in the last segment, in issuer order;
+ * a fee whose terms say `whenIdle: false` is waived when the border carried no attested traffic.
+ */
+function periodFeeLines (segments: StatementSegment[], [a, b]: [NetworkId, NetworkId], carried: boolean,
+  push: (line: Omit<StatementLine, 'amount'>, exact: Dec) => void): void {
+  const k = segments.length - 1
+  const last = segments[k]!
+  for (const issuer of [a, b].sort(codeUnitOrder)) {
+    const t = own(last.tariffs, issuer)!
+    const payer = issuer === a ? b : a
+    const terms = resolvePeriodFeeTerms(t.pricing, payer)
+    if (terms === undefined || (!terms.whenIdle && !carried)) continue
+    const fee = parseDec(terms.fee, `segments[${k}].tariffs.${issuer}.pricing.periodFee`)
+    push({ kind: 'period-fee', class: null, from: payer, to: issuer, volume: '0', tariffs: { [issuer]: t.ref }, factors: { [issuer]: '1' } }, fee)
+  }
 }
 
 /** Every tariff in every segment: both parties present, one currency, decimals and unit. */

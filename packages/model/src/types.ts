@@ -63,6 +63,16 @@ export interface MessageFee {
   weighted?: boolean
 }
 
+/**
+ * A period fee in its detailed form. `whenIdle: false` ("unless the agreement says otherwise"): the
+ * fee is not charged for a period in which the border carried no attested traffic (no attested
+ * volume and no attested message). Default `true`: owed whatever the volume.
+ */
+export interface PeriodFeeTerms {
+  fee: Decimal
+  whenIdle?: boolean
+}
+
 export interface ServiceClass {
   mode: ServiceMode
   /** Quality label, e.g. a DiffServ class (`EF`, `AF41`, `BE`). */
@@ -100,10 +110,12 @@ export interface PricingTariff {
   /** The status this network gives each named neighbour (selects `status:<s>` weights). */
   statuses?: Record<NetworkId, NeighbourStatus>
   /**
-   * Flat fee per settlement period, owed regardless of volume (claim 35): one value for every
-   * neighbour, or a map keyed like `weights` (neighbour id, `status:<s>`, `*`). Negative: we pay.
+   * Flat fee per settlement period, owed regardless of volume or disputes (claim 35): one value for
+   * every neighbour, or a map keyed like `weights` (neighbour id, `status:<s>`, `*`) whose values are
+   * a decimal or `{ fee, whenIdle: false }` to waive the fee for a period in which the border
+   * carried no attested traffic. Negative: we pay.
    */
-  periodFee?: Decimal | Record<string, Decimal>
+  periodFee?: Decimal | Record<string, Decimal | PeriodFeeTerms>
   /** Bilateral SLAs (claims 14-16): per neighbour, per class, criteria that replace the class's own. */
   bilateralSla?: Record<NetworkId, Record<ClassId, SlaCriterion[]>>
   /**

@@ -22,10 +22,18 @@ export function resolveWeights (tariff: PricingTariff, neighbour: NetworkId, cls
 
 /** The period fee `tariff` charges `neighbour` (negative: paid to it): neighbour, status, `*`. */
 export function resolvePeriodFee (tariff: PricingTariff, neighbour: NetworkId): Decimal | undefined {
+  return resolvePeriodFeeTerms(tariff, neighbour)?.fee
+}
+
+/** The period fee with its terms: `whenIdle` false waives it for a period without attested traffic. */
+export function resolvePeriodFeeTerms (tariff: PricingTariff, neighbour: NetworkId): { fee: Decimal, whenIdle: boolean } | undefined {
   const f = tariff.periodFee
-  if (f === undefined || typeof f === 'string') return f
+  if (f === undefined) return undefined
+  if (typeof f === 'string') return { fee: f, whenIdle: true }
   const status = tariff.statuses !== undefined ? own(tariff.statuses, neighbour) : undefined
-  return own(f, neighbour) ?? (status !== undefined ? own(f, `status:${status}`) : undefined) ?? own(f, '*')
+  const v = own(f, neighbour) ?? (status !== undefined ? own(f, `status:${status}`) : undefined) ?? own(f, '*')
+  if (v === undefined) return undefined
+  return typeof v === 'string' ? { fee: v, whenIdle: true } : { fee: v.fee, whenIdle: v.whenIdle !== false }
 }
 
 /** Own-property lookup, so ids like `constructor` or `__proto__` never hit the prototype. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {
-  add, computeStatement, dec, evaluateScenario2, isModelError, isZero, neg, parseCriteria, resolveWeights, simulate, ZERO,
+  add, checkPricing, computeStatement, dec, evaluateScenario2, isModelError, isZero, neg, parseCriteria, resolveWeights, simulate, ZERO,
   type PricingTariff, type StatementInput
 } from '../src/index.js'
 
@@ -98,6 +98,26 @@ describe('pricing model: flat fees, units and class maps', () => {
     assert.equal(withA.net, '-25.00') // B pays A 25
     const withC = computeStatement({ parties: ['B', 'C'], segments: [{ tariffs: { B: { ref: 'b', pricing: B }, C: { ref: 'c', pricing: t() } }, intervals: [] }], periodFees: true })
     assert.equal(withC.net, '-10.00') // C pays B 10 (net is what B pays C)
+  })
+  it('periodFee { fee, whenIdle: false }: waived for a period without attested traffic, owed otherwise', () => {
+    // B charges A 10 a period, waived when idle; A pays B 3 a period whatever happens (plain form).
+    const B = t({ periodFee: { A: { fee: '10', whenIdle: false } } })
+    const A = t({ periodFee: { B: { fee: '-3' } } })
+    const fees = (usage: Array<{ from: string, to: string, class: string, volume: string, messages?: string }>): string[][] =>
+      computeStatement(one(A, B, [{ usage }], true)).lines.filter(l => l.kind === 'period-fee').map(l => [l.from, l.to, l.amount])
+    // Idle: no interval attested at all, or only zero figures. A's fee stays (whenIdle defaults to true).
+    assert.deepEqual(fees([]), [['B', 'A', '-3.00']])
+    assert.deepEqual(computeStatement(one(A, B, [], true)).lines.map(l => l.kind), ['period-fee'])
+    assert.deepEqual(fees([{ from: 'A', to: 'B', class: 'be', volume: '0' }]), [['B', 'A', '-3.00']])
+    // Any attested volume or message, in either direction, makes the period one with traffic.
+    assert.deepEqual(fees([{ from: 'B', to: 'A', class: 'be', volume: '1' }]), [['B', 'A', '-3.00'], ['A', 'B', '10.00']])
+    assert.deepEqual(fees([{ from: 'A', to: 'B', class: 'be', volume: '0', messages: '1' }]), [['B', 'A', '-3.00'], ['A', 'B', '10.00']])
+    // whenIdle: true is the default and charges an idle period.
+    assert.equal(computeStatement(one(t(), t({ periodFee: { '*': { fee: '10', whenIdle: true } } }), [], true)).net, '10.00')
+    const isA = (k: string): boolean => k === 'A'
+    throwsAt(() => { checkPricing(t({ periodFee: { A: { fee: '1', whenIdle: 'no' } as never } }), 'p', isA) }, 'p.periodFee.A.whenIdle')
+    throwsAt(() => { checkPricing(t({ periodFee: { A: { fee: '1', idle: false } as never } }), 'p', isA) }, 'p.periodFee.A.idle')
+    checkPricing(B, 'p', isA)
   })
   it('refuses two tariffs in different units, naming the field', () => {
     throwsAt(() => computeStatement(one(t({ unit: 'packet' }), t(), [{ usage: [{ from: 'A', to: 'B', class: 'be', volume: '150000' }] }])),

@@ -52,6 +52,11 @@ export const ServiceClassSchema = Obj({
   sla: Type.Optional(SlaCriteriaSchema),
   weights: Type.Optional(BoundedMap(ClassWeightKeySchema, WeightPairSchema, MAX_WEIGHT_KEYS))
 })
+/** A period fee toward one neighbour (or status, or `*`): a decimal, or `{ fee, whenIdle }`. */
+export const PeriodFeeValueSchema = Type.Union([
+  DecimalSchema,
+  Obj({ fee: DecimalSchema, whenIdle: Type.Optional(Type.Boolean()) })
+])
 export const NeighbourStatusSchema = Type.Union([Type.Literal('customer'), Type.Literal('peer'), Type.Literal('transit')])
 
 export const PricingTariffSchema = Obj({
@@ -61,8 +66,11 @@ export const PricingTariffSchema = Obj({
   classes: BoundedMap(ClassIdSchema, ServiceClassSchema, MAX_CLASSES),
   weights: BoundedMap(WeightKeySchema, WeightPairSchema, MAX_WEIGHT_KEYS),
   statuses: Type.Optional(BoundedMap(PeerIdSchema, NeighbourStatusSchema, MAX_WEIGHT_KEYS)),
-  /** One fee for every neighbour, or per neighbour / status / `*`; negative: paid to the neighbour. */
-  periodFee: Type.Optional(Type.Union([DecimalSchema, BoundedMap(WeightKeySchema, DecimalSchema, MAX_WEIGHT_KEYS)])),
+  /**
+   * One fee for every neighbour, or per neighbour / status / `*` a fee or `{ fee, whenIdle }`
+   * (`whenIdle: false` waives it for a period without attested traffic); negative: paid to the neighbour.
+   */
+  periodFee: Type.Optional(Type.Union([DecimalSchema, BoundedMap(WeightKeySchema, PeriodFeeValueSchema, MAX_WEIGHT_KEYS)])),
   /** Bilateral SLAs: per neighbour and class, criteria replacing the class's own. */
   bilateralSla: Type.Optional(BoundedMap(PeerIdSchema, BoundedMap(ClassIdSchema, SlaCriteriaSchema, MAX_CLASSES), MAX_WEIGHT_KEYS)),
   /** Per neighbour: its class -> our class carrying it. */

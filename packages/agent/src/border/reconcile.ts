@@ -29,10 +29,15 @@ export interface ReportFigures {
 
 export interface Difference { key: string, a: string | null, b: string | null, reason?: string }
 
-/** What the subjects' tariffs say about a metric: its better direction, and whether a self-report counts. */
+/**
+ * What the parties' tariffs say: a metric's better direction, whether a self-report counts, and
+ * the receiving side's name of a usage line's class (class maps).
+ */
 export interface MetricRules {
   direction?: (m: MetricInput) => 'lower' | 'higher' | 'none'
   selfReport?: (m: MetricInput) => boolean
+  /** The receiver's class for a line (default: the line's own class). */
+  lineClass?: (l: UsageLineInput) => string
 }
 
 export type Reconciled =
@@ -46,8 +51,8 @@ const cmpStr = (x: string, y: string): number => x < y ? -1 : x > y ? 1 : 0
 export function reconcile (a: ReportFigures, b: ReportFigures, tolerance: string, rules: MetricRules = {}): Reconciled {
   const differences: Difference[] = []
   const lines: UsageLineInput[] = []
-  const am = new Map(a.lines.map(l => [lineKey(l), l]))
-  const bm = new Map(b.lines.map(l => [lineKey(l), l]))
+  const am = receiverNamed(a.lines, rules, differences)
+  const bm = receiverNamed(b.lines, rules, differences)
   for (const key of [...new Set([...am.keys(), ...bm.keys()])].sort(cmpStr)) {
     const la = am.get(key)
     const lb = bm.get(key)
@@ -67,6 +72,23 @@ export function reconcile (a: ReportFigures, b: ReportFigures, tolerance: string
   }
   if (differences.length > 0) return { ok: false, differences }
   return { ok: true, lines, ...reconcileMetrics(a, b, tolerance, rules) }
+}
+
+/**
+ * A report's lines keyed in the receiving side's class names (`rules.lineClass`). Two lines of one
+ * report that land on one class (the sender's name and the receiver's name of one class, given
+ * apart) are a difference: the interval is disputed rather than either figure guessed.
+ */
+function receiverNamed (list: UsageLineInput[], rules: MetricRules, differences: Difference[]): Map<string, UsageLineInput> {
+  const out = new Map<string, UsageLineInput>()
+  for (const l of list) {
+    const line = rules.lineClass === undefined ? l : { ...l, class: rules.lineClass(l) }
+    const key = lineKey(line)
+    const held = out.get(key)
+    if (held !== undefined) differences.push({ key, a: held.volume, b: line.volume, reason: `${JSON.stringify(l.class)} and another class of one report are carried as the same class` })
+    else out.set(key, line)
+  }
+  return out
 }
 
 /** The metrics both sides can sign, and those left out with the reason. */
@@ -130,6 +152,7 @@ export function metricRulesFrom (pricing: Record<string, PricingTariff>): Metric
     return list?.find(c => c.metric === m.metric)
   }
   return {
+    lineClass: l => lineClassFrom(pricing, l),
     direction: m => {
       const c = criterion(m)
       if (c === undefined) return 'none'
@@ -137,4 +160,20 @@ export function metricRulesFrom (pricing: Record<string, PricingTariff>): Metric
     },
     selfReport: m => criterion(m)?.selfReport === true
   }
+}
+
+/**
+ * Class maps (paper App. A): usage is attested in the receiving side's class names. A line whose
+ * class the receiver's map for the sender renames (a sender's name) is translated; a receiver's
+ * name passes unchanged. Each side may so report in its own class names. A map that chains (a
+ * class both renamed and the target of another entry, e.g. a swap) would make a name ambiguous:
+ * with such a map nothing is translated and reports must use the receiver's names.
+ */
+export function lineClassFrom (pricing: Record<string, PricingTariff>, l: UsageLineInput): string {
+  const tv = Object.hasOwn(pricing, l.to) ? pricing[l.to] : undefined
+  const map = tv?.classMap !== undefined && Object.hasOwn(tv.classMap, l.from) ? tv.classMap[l.from] : undefined
+  if (map === undefined || !Object.hasOwn(map, l.class)) return l.class
+  const targets = new Set(Object.entries(map).filter(([k, v]) => k !== v).map(([, v]) => v))
+  for (const [k, v] of Object.entries(map)) if (k !== v && targets.has(k)) return l.class
+  return map[l.class]!
 }

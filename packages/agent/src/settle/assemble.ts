@@ -7,9 +7,10 @@
  * - Each attestation is one interval of its segment, with its own SLA values: the model judges
  *   `window: interval` criteria interval by interval and `window: period` criteria on the period's
  *   worst value, the better direction coming from the criterion's bands.
- * - Period fees are owed for the period regardless of volume or disputed intervals.
+ * - Period fees are owed for the period regardless of volume or disputed intervals; a period without
+ *   any attested interval settles on its period-fee lines alone (`assemblePeriodFees`).
  */
-import { computeStatement, type Measured, type StatementInput, type Statement } from '@splitedge/model'
+import { computeStatement, resolvePeriodFee, type Measured, type StatementInput, type Statement } from '@splitedge/model'
 import type { UsageAttestation } from '@splitedge/wire'
 import type { TariffInForce } from '../tariff/view.js'
 
@@ -47,6 +48,22 @@ export async function assembleStatement (
     segments[segments.length - 1]!.intervals!.push({ usage, measured })
   }
   return { parties, segments, measured: {}, periodFees: true }
+}
+
+/**
+ * A period with no attested interval (every interval disputed, declined or without traffic) still
+ * owes its period fees: a statement of one segment without usage, under both tariffs in force at
+ * the period's last interval (`at`). Undefined when either tariff is not in force then, or neither
+ * declares a period fee toward the other party; a fee whose terms waive it when idle
+ * (`whenIdle: false`) is left out by the model.
+ */
+export async function assemblePeriodFees (parties: [string, string], at: number, lookup: TariffLookup): Promise<StatementInput | undefined> {
+  const [ta, tb] = await Promise.all(parties.map(async p => await lookup(p, at)))
+  // Without both tariffs in force nothing was priced in the period (its intervals were declined).
+  if (ta === undefined || tb === undefined) return undefined
+  if (resolvePeriodFee(ta.pricing, parties[1]) === undefined && resolvePeriodFee(tb.pricing, parties[0]) === undefined) return undefined
+  const tariffs = { [parties[0]]: { ref: ta.id, pricing: ta.pricing }, [parties[1]]: { ref: tb.id, pricing: tb.pricing } }
+  return { parties, segments: [{ tariffs, intervals: [] }], measured: {}, periodFees: true }
 }
 
 export { computeStatement, type Statement }

@@ -20,10 +20,10 @@ import { MAX_FRAME_BYTES, PROTOCOLS, SettleRequest, SettleResponse, decodeFrame,
 import type { AgentContext } from '../context.js'
 import { sortedPair } from '../context.js'
 import { intervalsOf, type Period } from '../clock/intervals.js'
-import { assembleStatement, computeStatement, MissingTariff } from './assemble.js'
+import { assemblePeriodFees, assembleStatement, computeStatement, MissingTariff } from './assemble.js'
 import { ProtocolRefusal, pad, type BorderService } from '../border/service.js'
 import type { TariffService } from '../tariff/service.js'
-import type { TariffView } from '../tariff/view.js'
+import type { TariffInForce, TariffView } from '../tariff/view.js'
 
 export type SettleOutcome = 'settled' | 'disputed' | 'not-ready' | 'retry' | 'declined' | 'nothing' | 'error'
 
@@ -59,8 +59,19 @@ export class SettleService {
     return { ok: true }
   }
 
+  /**
+   * Is a usage dispute about an interval of the period still open? A revision may still attest the
+   * interval, and a statement is immutable, so a period without attested intervals waits for it.
+   */
+  async usageDisputeOpen (peer: string, p: Period): Promise<boolean> {
+    const open = await this.ctx.store.listDisputes(borderOf(this.ctx.identity.peerId, peer), 'open')
+    return open.some(d => d.kind === 'usage' && /^[0-9]+$/.test(d.key) && Number(d.key) >= p.start && Number(d.key) < p.end)
+  }
+
   private async attestationsOf (peer: string, p: Period): Promise<Array<{ id: string, bytes: Uint8Array, doc: UsageAttestation }>> {
-    const recs = await this.ctx.store.listAttestations(borderOf(this.ctx.identity.peerId, peer), p.start, p.end)
+    const held = await this.ctx.store.listAttestations(borderOf(this.ctx.identity.peerId, peer), p.start, p.end)
+    // DEFECT (simulator only): settle without the period's last attestation.
+    const recs = this.ctx.defects.has('settle-partial') && held.length > 1 ? held.slice(0, -1) : held
     return recs.map(r => {
       const d = decodeDocument(r.bytes, 'usage-attestation')
       if (!d.ok) throw new Error(`stored attestation ${r.id} does not decode`)
@@ -68,14 +79,22 @@ export class SettleService {
     })
   }
 
-  /** Our statement for the period, signed by us, or undefined when there is nothing to settle. */
+  /**
+   * Our statement for the period, signed by us, or undefined when there is nothing to settle. A
+   * period without attested intervals settles on its period fees alone, under the tariffs in force
+   * at its last interval; nothing when no fee is owed.
+   */
   async compute (peer: string, p: Period): Promise<SettlementStatement | undefined> {
     const me = this.ctx.identity.peerId
     const parties = sortedPair(me, peer)
     const atts = await this.attestationsOf(peer, p)
-    if (atts.length === 0) return undefined
-    const input = await assembleStatement(parties, this.ctx.config.periodIntervals, atts, async (issuer, t) => await this.view.inForce(issuer, t))
+    const lookup = async (issuer: string, t: number): Promise<TariffInForce | undefined> => await this.view.inForce(issuer, t)
+    const input = atts.length > 0
+      ? await assembleStatement(parties, this.ctx.config.periodIntervals, atts, lookup)
+      : await assemblePeriodFees(parties, p.end - this.ctx.config.intervalMs, lookup)
+    if (input === undefined) return undefined
     const st = computeStatement(input)
+    if (atts.length === 0 && st.lines.length === 0) return undefined
     const body: SettlementStatementBody = {
       border: parties,
       period: { start: p.start, end: p.end },
@@ -109,6 +128,8 @@ export class SettleService {
       ref: `statement ${id} period ${doc.body.period.start}-${doc.body.period.end}`,
       time: doc.body.period.end
     })
+    // DEFECT (simulator only): post the statement to the ledger a second time.
+    if (this.ctx.defects.has('post-twice')) batch.post({ id: `${id}:again`, debit: iPay ? 'interconnect:expense' : account, credit: iPay ? account : 'interconnect:revenue', amount, currency: doc.body.currency, decimals: doc.body.decimals, ref: 'again', time: doc.body.period.end })
   }
 
   private async storeStatement (peer: string, doc: SettlementStatement): Promise<void> {
@@ -208,6 +229,9 @@ export class SettleService {
       }
       throw err
     }
+    if (mine !== undefined && mine.body.attestations.length === 0 && theirs.body.attestations.length === 0 && await this.usageDisputeOpen(peer, p)) {
+      return reply({ k: 'not-ready', reason: 'a usage dispute in the period is still open here' })
+    }
     // Our own tariff versions the initiator's statement does not use yet.
     const ourTariffDocs: Uint8Array[] = []
     if (mine !== undefined) {
@@ -220,7 +244,7 @@ export class SettleService {
       }
     }
     if (missing.length > 0 || extra.length > 0 || ourTariffDocs.length > 0) return reply({ k: 'need', docs: [...extra, ...ourTariffDocs], missing })
-    if (mine === undefined) return reply({ k: 'not-ready', reason: 'no attestations' })
+    if (mine === undefined) return reply({ k: 'not-ready', reason: 'nothing to settle here (no attestation, no period fee)' })
     if (docId(mine) !== docId(theirs)) {
       await this.recordDispute(peer, p, mine, theirs)
       return reply({ k: 'dispute', doc: encodeDocument(mine) })
@@ -247,6 +271,7 @@ export class SettleService {
       throw err
     }
     if (mine === undefined) return 'nothing'
+    if (mine.body.attestations.length === 0 && await this.usageDisputeOpen(peer, p)) return 'nothing'
     let res: SettleResponse
     try {
       res = decodeFrame(SettleResponse, await ctx.net.request(peer, PROTOCOLS.settle, encodeFrame(SettleRequest, { k: 'statement', doc: encodeDocument(mine) }), {

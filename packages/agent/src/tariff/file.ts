@@ -48,7 +48,7 @@ export const TariffFileSchema = Type.Object({
   classes: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), Class, { minProperties: 1, description: 'price at least one class' }),
   weights: NameMap(Weights, 'keys: "*", "status:customer|peer|transit", or a neighbour name or PeerId'),
   statuses: Type.Optional(NameMap(Status, 'keys: a neighbour name or PeerId')),
-  periodFee: Type.Optional(Type.Union([SignedDec, NameMap(SignedDec, 'keys: a neighbour name or PeerId, status:<s>, or "*"')], { description: 'a decimal for every neighbour, or per neighbour / status / "*"; negative: we pay' })),
+  periodFee: Type.Optional(Type.Union([SignedDec, NameMap(Type.Union([SignedDec, Type.Object({ fee: SignedDec, whenIdle: Type.Optional(Type.Boolean({ description: 'false: waived for a period in which the border carried no attested traffic (default true)' })) }, { additionalProperties: false })]), 'keys: a neighbour name or PeerId, status:<s>, or "*"; values: a decimal or { fee, whenIdle }')], { description: 'a decimal for every neighbour, or per neighbour / status / "*"; negative: we pay' })),
   bilateralSla: Type.Optional(NameMap(Type.Record(Type.String(), Type.Array(Criterion)), 'per neighbour name or PeerId: class -> criteria')),
   classMap: Type.Optional(NameMap(Type.Record(Type.String(), Type.String()), 'per neighbour name or PeerId: their class -> our class'))
 }, { additionalProperties: false })
