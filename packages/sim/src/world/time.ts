@@ -66,7 +66,7 @@ export class EventQueue {
  * rounds; work waiting on the network waits for a later event. Deterministic: it depends only on
  * what the code does, not on how long it takes.
  */
-export async function settle (queue: EventQueue, rounds = 8): Promise<void> {
+export async function settle (queue: EventQueue, rounds = 3): Promise<void> {
   let quiet = 0
   let last = queue.pending
   while (quiet < rounds) {
