@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { parse, stringify } from 'yaml'
 import type { BrowserContext, Page } from 'playwright-core'
 import { generateKeyFile } from '@splitedge/wire'
+import { resolveWeights, type PricingTariff } from '@splitedge/model'
 import { CLI, ROOT, freePort, killAll, spawnAgent, tempDir, waitFor, writeNetwork, type AgentFiles, type AgentProcess } from '../agent/helpers.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -134,6 +135,21 @@ describe('dashboard: the browser against a running network', function () {
   }
   const shot = async (name: string): Promise<void> => { await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }) }
 
+  /** A usage line of a statement, as the page shows it: the weight and price of the tariff version the line names. */
+  async function checkStatementLine (a: AgentFiles): Promise<void> {
+    type Line = { kind: string, class: string, from: string, to: string, tariffs: Record<string, string>, applied: { to: { weight: string, price: string, charge: string } } }
+    const sts = await api<Array<{ id: string, lines: Line[] }>>(a.http, '/v1/statements')
+    const st = sts.findLast(x => x.lines.some(l => l.kind === 'usage'))!
+    const j = st.lines.findIndex(l => l.kind === 'usage')
+    const l = st.lines[j]!
+    const peer = (name: string): string => files.find(f => f.name === name)!.identity.peerId
+    const tariff = (await api<Array<{ id: string, pricing: PricingTariff }>>(a.http, '/v1/tariffs?limit=1000')).find(t => t.id === l.tariffs[peer(l.to)])!
+    const want = { price: tariff.pricing.classes[l.class]!.price, weight: resolveWeights(tariff.pricing, peer(l.from), l.class).send }
+    const cell = async (f: string): Promise<string> => (await page.textContent(`details.statement[data-id="${st.id}"] tr[data-line="${j}"] [data-field="${f}"]`))?.trim() ?? ''
+    await until(page, `statement ${st.id} line ${j} shows the tariff's price and weight`, async () => await cell('to-price') === want.price && await cell('to-weight') === want.weight)
+    assert.equal(await cell('to-charge'), l.applied.to.charge, 'the fee shown is the API\'s')
+  }
+
   it('shows the overview with the figures of the API, and saves a screenshot of each agent view', async () => {
     const [a] = files as [AgentFiles]
     // The first period may hold no pushed traffic: wait for one that moved money.
@@ -164,11 +180,14 @@ describe('dashboard: the browser against a running network', function () {
     const ledger = await api<{ balances: Array<{ account: string, net: string }> }>(a.http, '/v1/ledger')
     const account = ledger.balances.find(b => b.account === `neighbour:${files[1]!.identity.peerId}`)
     assert.ok(account !== undefined, 'a ledger account for isp-b')
+    await checkStatementLine(a)
     await until(page, 'the ledger balance shown', async () => (await page.textContent('tr[data-account="isp-b"] [data-field="net"]'))?.startsWith((await api<{ balances: Array<{ account: string, net: string }> }>(a.http, '/v1/ledger')).balances.find(b => b.account === account.account)!.net) === true)
     await shot('statements')
 
     await open(a.http, 'brokerage')
-    await until(page, 'a brokerage row per class and period', async () => (await page.locator('#brokerage tr[data-class="be"]').count()) === (await api<unknown[]>(a.http, '/v1/brokerage')).length)
+    // A period may settle with no traffic (a fee-only statement, no classes): count the periods that moved be.
+    const withBe = async (): Promise<number> => (await api<Array<{ classes?: Array<{ class: string }> }>>(a.http, '/v1/brokerage')).filter(p => p.classes?.some(c => c.class === 'be') === true).length
+    await until(page, 'a brokerage row per class and period', async () => (await page.locator('#brokerage tr[data-class="be"]').count()) === await withBe())
     await shot('brokerage')
   })
 
@@ -242,8 +261,19 @@ describe('dashboard: the browser against a running network', function () {
     await open(clearerUrl, 'statements')
     await until(page, 'the audit and the balances shown', async () => (await page.textContent('main'))?.includes('Audit: consistent') === true)
     await shot('clearer-statements')
+    // A quote asked from the browser (a write: the token, kept per origin) is listed with its expiry.
     await open(clearerUrl, 'quote')
-    await page.waitForSelector('form select')
+    await page.waitForSelector('form select option[value]:not([value=""])', { state: 'attached' })
+    await page.fill('#token', TOKEN)
+    await page.click('form.token button')
+    await page.getByLabel('Sender\'s operator').selectOption(files[0]!.identity.peerId)
+    await page.getByLabel('Receiver\'s operator').selectOption(files[1]!.identity.peerId)
+    await page.click('main form button[type="submit"]')
+    await until(page, 'the quote listed as the API lists it', async () => {
+      const [q] = await api<Array<{ id: string, total: string, status: string }>>(clearerUrl, '/v1/quotes?limit=1')
+      return q !== undefined && (await page.textContent(`#quotes tr[data-quote="${q.id}"] [data-field="status"]`))?.trim() === q.status &&
+        (await page.textContent(`#quotes tr[data-quote="${q.id}"] [data-field="total"]`))?.trim().startsWith(q.total) === true
+    })
     await shot('clearer-quote')
   })
 })

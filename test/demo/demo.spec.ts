@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -38,6 +38,14 @@ describe('main job: splitedge demo', function () {
     assert.match(stdout, /quote: \d+ of be, sender pays all/)
     assert.match(stdout, /settled: the receiver's operator co-signed a clearing statement/)
     assert.match(stdout, /reproduces all \d+ statement lines of 2 periods exactly/)
+    // Writes need the token on every node; the demo's own writes (a tariff change, the clearing flow) sent it.
+    const tokenFile = join(dir, 'http.token')
+    assert.ok(stdout.includes(`write token (paste it into a dashboard's Token box to act): ${tokenFile}`), 'the token file is printed with the dashboards')
+    assert.equal((await stat(tokenFile)).mode & 0o777, 0o600)
+    assert.ok((await readFile(tokenFile, 'utf8')).trim().length >= 32)
+    for (const node of ['edge-a', 'edge-b', 'transit-1', 'transit-2', 'backbone', 'clearer']) {
+      assert.match(await readFile(join(dir, `${node}.yaml`), 'utf8'), /tokenFile: http\.token/, `${node} needs the token for writes`)
+    }
 
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as Report
     assert.equal(Object.keys(report.networks).length, 5)
@@ -62,9 +70,12 @@ describe('main job: splitedge demo', function () {
       assert.ok(isZero([...received.values()].reduce((a, b) => add(a, b), ZERO)), 'money is conserved')
       assert.ok(p.statements.flatMap(x => x.lines).length >= 10, 'both classes in both directions on several borders')
     }
-    // The kinds of line the demo promises: a negative period fee, SLA-adjusted lines that differ
-    // between the backbone's two borders, a per-class weight and a tariff change mid-period.
+    // The kinds of line the demo promises: a negative period fee, a message fee, SLA-adjusted lines
+    // that differ between the backbone's two borders, a per-class weight and a tariff change mid-period.
     assert.ok(all.some(l => l.kind === 'period-fee' && l.amount.startsWith('-')), 'a negative period fee')
+    // transit-1's flat fee per ef message, on messages the synthetic source counts.
+    assert.ok(all.some(l => l.kind === 'message-fee' && l.class === 'ef' && !isZero(dec(l.volume)) && !isZero(dec(l.amount))), 'a message-fee line')
+    assert.match(stdout, /exactly \([^)]*\b[1-9][0-9]* message-fee\b/)
     const backboneEf = (t: string): Set<string> => new Set(all.filter(l => l.class === 'ef' && l.kind === 'usage' && [l.from, l.to].includes('backbone') && [l.from, l.to].includes(t)).map(l => l.factors.backbone ?? ''))
     assert.notDeepEqual(backboneEf('transit-1'), backboneEf('transit-2'), 'the backbone is judged differently on its two borders')
     assert.ok(new Set(all.filter(l => l.kind === 'usage' && (l.from === 'transit-2' || l.to === 'transit-2')).map(l => l.tariffs['transit-2'])).size > 1, 'transit-2 changed its tariff inside a reported period')

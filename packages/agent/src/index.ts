@@ -37,6 +37,7 @@ export { authorize, loadToken, type Gate, type TokenSettings } from './http/auth
 export { check, checkQuery, openApi, specTable, assertDescribed, type RouteSpec, type Access } from './http/spec.js'
 export { servePage, serveAsset, uiRoutes } from './http/ui.js'
 export { answerFor, sendJson, HttpError as ApiError } from './http/errors.js'
+export { listQuery, nextPageHeaders, pageOf, type ListQuery } from './http/body.js'
 export { CSV_COLUMNS, csvCell } from './http/csv.js'
 export { encodeFrame, decodeFrame, FrameError } from './protocol/frames.js'
 export { FlowDecoder, IE, type FlowRecord, type DecodeResult, type DecoderOptions, type SequenceState } from './flow/decode.js'

@@ -152,6 +152,25 @@ function Disputes () {
     </tr>`)}</tbody></table></section>`)}<//>`
 }
 
+/** One side's part of a line: its tariff version, weight, price, SLA factor and charge (the fee it makes). */
+function Side ({ s, at, cls }) {
+  if (s === null || s === undefined) return html`<td colspan="5" class="muted">—</td>`
+  return html`<td title=${s.tariff ?? ''}>${s.network}${s.version !== null ? html` <span class="muted">v${s.version}</span>` : html` <span class="bad">tariff not held</span>`}${s.class !== null && s.class !== cls ? html` <span class="muted">as ${s.class}</span>` : ''}</td>
+    <td class="num" data-field=${`${at}-weight`} title=${s.weightKind === null ? 'not weighted' : `${s.weightKind} weight`}>${s.weight ?? '—'}</td><td class="num" data-field=${`${at}-price`}>${s.price ?? '—'}</td>
+    <td class="num" data-field=${`${at}-factor`}>${s.factor}</td><td class="num" data-field=${`${at}-charge`}>${s.charge ?? '—'}</td>`
+}
+
+/** A statement line by line: volume, each side's weight, price, SLA factor and charge, and the net the line moves. */
+function StatementLines ({ st }) {
+  return html`<table class="lines"><thead>
+    <tr><th rowspan="2">Kind</th><th rowspan="2">Class</th><th rowspan="2">From → to</th><th rowspan="2" class="num">Volume</th>
+      <th colspan="5">Receiving side's fee</th><th colspan="5">Sending side's fee (deducted)</th><th rowspan="2" class="num" title="what the sender pays the receiver on this line">Net</th><th rowspan="2">Note</th></tr>
+    <tr>${[0, 1].map(() => html`<th>Tariff</th><th class="num">Weight</th><th class="num">Price</th><th class="num">SLA</th><th class="num">Fee</th>`)}</tr></thead><tbody>
+    ${st.lines.map((l, i) => html`<tr data-line=${i} data-kind=${l.kind}><td>${l.kind}</td><td>${l.class ?? '—'}</td><td>${l.from} → ${l.to}</td><td class="num" data-field="volume">${l.volume}</td>
+      <${Side} s=${l.applied?.to} at="to" cls=${l.class} /><${Side} s=${l.applied?.from} at="from" cls=${l.class} /><td class="num" data-field="amount">${l.amount}</td><td class="muted">${l.note ?? ''}</td></tr>`)}
+    <tr><td colspan="14"><b>Net</b> <span class="muted">(${st.payer} pays ${st.payee}; fee = volume × weight × price × SLA factor, net = receiving side's fee − sending side's, rounded once)</span></td><td class="num"><b>${st.net}</b></td><td></td></tr></tbody></table>`
+}
+
 function Statements () {
   const s = usePoll(async () => ({ list: await getAll('/v1/statements'), ledger: await get('/v1/ledger?limit=1000'), neighbours: await get('/v1/neighbours') }), [], 4000)
   const [error, setError] = useState(undefined)
@@ -170,9 +189,7 @@ function Statements () {
       ${error !== undefined ? html`<div class="error">${error}</div>` : null}</section>
       <section><h2>Co-signed statements (${list.length})</h2>
       ${list.slice().reverse().map((st, i) => html`<details class="statement" data-id=${st.id} open=${i === 0}><summary>${time(st.period.start)} · ${st.neighbour} · <b>${st.payer} pays ${st.payee} ${st.amount} ${st.currency}</b> · ${st.lines.length} lines</summary>
-        <table><thead><tr><th>Kind</th><th>Class</th><th>From → to</th><th class="num">Volume</th><th>Tariff versions</th><th>SLA factors</th><th class="num">Amount</th><th>Note</th></tr></thead><tbody>
-        ${st.lines.map(l => html`<tr><td>${l.kind}</td><td>${l.class ?? '—'}</td><td>${l.from} → ${l.to}</td><td class="num">${l.volume}</td><td>${Object.values(l.tariffs).map(short).join(', ')}</td><td>${Object.values(l.factors).join(' / ')}</td><td class="num">${l.amount}</td><td class="muted">${l.note ?? ''}</td></tr>`)}
-        <tr><td colspan="6"><b>Net</b></td><td class="num"><b>${st.net}</b></td><td></td></tr></tbody></table></details>`)}</section>`
+        <${StatementLines} st=${st} /></details>`)}</section>`
   }}<//>`
 }
 

@@ -3,7 +3,7 @@
 import { html, useState } from '/ui/preact-htm.js'
 import { get, post, usePoll, time, short, Loading, Shell, useRoute } from '/ui/lib.js'
 
-const VIEWS = [['operators', 'Operators'], ['receipts', 'Receipts'], ['statements', 'Statements & ledger'], ['quote', 'Quote'], ['evidence', 'Evidence']]
+const VIEWS = [['operators', 'Operators'], ['quote', 'Quotes'], ['receipts', 'Receipts'], ['statements', 'Statements & ledger'], ['evidence', 'Evidence']]
 
 function Operators () {
   const s = usePoll(async () => ({ ops: await get('/v1/operators'), tariffs: await get('/v1/tariffs') }), [], 3000)
@@ -38,6 +38,20 @@ function Statements () {
       ${statements.map(st => html`<tr data-id=${st.id}><td>${time(st.period.start)}</td><td>${st.operator}</td><td class="num">${st.lines.length}</td><td class="num">${st.net} ${st.currency}</td><td>${st.signers.length === 2 ? html`<span class="ok">both</span>` : st.signers.length}</td></tr>`)}</tbody></table></section>`}<//>`
 }
 
+/** The quotes issued, newest first (the latest 50), with expiry and the receipt that used each. */
+function Quotes () {
+  const s = usePoll(() => get('/v1/quotes?limit=50'), [], 2000)
+  const cls = { used: 'ok', open: 'warn', expired: 'muted' }
+  return html`<section><h2>Quotes issued</h2><${Loading} state=${s}>${list => list.length === 0 ? html`<p class="muted">No quotes yet.</p>` : html`
+    <table id="quotes"><thead><tr><th class="num">#</th><th>Issued</th><th>Ends</th><th>Class</th><th class="num">Volume</th><th>Who pays</th><th class="num">Total</th><th class="num">Margin</th><th>Expires</th><th>Status</th></tr></thead><tbody>
+    ${list.map(q => html`<tr data-quote=${q.id} data-seq=${q.seq}>
+      <td class="num">${q.seq}</td><td>${time(q.issued)}</td><td>${q.ends.map(e => `${e.name} (${e.role})`).join(' → ')}</td><td>${q.class}</td><td class="num">${q.volume}</td>
+      <td>${q.apportion}</td><td class="num" data-field="total">${q.total} ${q.currency}</td><td class="num">${q.margin}</td><td>${time(q.expires)}</td>
+      <td class=${cls[q.status] ?? ''} data-field="status">${q.status === 'used' ? html`used by <a href=${`#evidence/${q.receipt}`}><code>${short(q.receipt)}</code></a>` : q.status}</td></tr>`)}
+    </tbody></table>
+    <p class="muted">Used: a receipt between the quote's operators, of its class, was cleared while the quote was valid.</p>`}<//></section>`
+}
+
 function Quote () {
   const ops = usePoll(() => get('/v1/operators'), [], 10_000)
   const [form, setForm] = useState({ sender: '', receiver: '', class: 'be', volume: '1000000', apportion: 'sender-pays' })
@@ -50,15 +64,17 @@ function Quote () {
     } catch (err) { setOut({ error: err.message }) }
   }
   const field = (k) => ({ value: form[k], onInput: e => setForm({ ...form, [k]: e.target.value }) })
+  const nameOf = (peerId) => ops.data?.find(o => o.peerId === peerId)?.name ?? short(peerId)
   return html`<section><h2>Quote an end-to-end price</h2><${Loading} state=${ops}>${list => html`<form onSubmit=${ask} class="grid2">
       <label>Sender's operator <select ...${field('sender')}><option value="">—</option>${list.map(o => html`<option value=${o.peerId}>${o.name}</option>`)}</select></label>
       <label>Receiver's operator <select ...${field('receiver')}><option value="">—</option>${list.map(o => html`<option value=${o.peerId}>${o.name}</option>`)}</select></label>
       <label>Class <input ...${field('class')} /></label><label>Volume <input ...${field('volume')} /></label>
-      <label>Who pays <select ...${field('apportion')}><option>sender-pays</option><option>receiver-pays</option></select></label>
+      <label>Who pays <select ...${field('apportion')}>${['sender-pays', 'receiver-pays'].map(k => html`<option value=${k} selected=${form.apportion === k}>${k}</option>`)}</select></label>
       <div><button class="primary" type="submit">Quote</button></div></form>`}<//>
     ${out.error !== undefined ? html`<div class="error">${out.error}</div>` : null}
     ${out.quote !== undefined ? html`<p>Total <b>${out.quote.total} ${out.quote.quote.currency}</b> (margin ${out.quote.quote.margin}), valid until ${time(out.quote.quote.expires)}</p>
-      <ul>${out.quote.quote.charges.map(c => html`<li>${short(c.payer)} pays ${c.amount} for ${short(c.operator)}</li>`)}</ul>` : null}</section>`
+      <ul>${out.quote.quote.charges.map(c => html`<li>${nameOf(c.payer)} pays ${c.amount} for ${nameOf(c.operator)}'s end</li>`)}</ul>` : null}</section>
+    <${Quotes} />`
 }
 
 function Evidence ({ id }) {

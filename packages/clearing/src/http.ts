@@ -7,6 +7,7 @@
  * - `GET /v1/directory?operators=A,B`: clearers serving all of these operators
  * - `POST /v1/quotes` `{ ends: [{operator, role}], class, volume, apportion }` -> `{ quote, doc, total }`
  * - `POST /v1/receipts` `{ receipt, role, remote, consent? | dispute? }` -> `{ status: 'cleared', ... }`
+ * - `GET /v1/quotes?limit=&cursor=`: the quotes issued, newest first, paged (`X-Next-Cursor`, `Link`)
  * - `GET /v1/receipts`: cleared receipts; `GET /v1/evidence?receipt=ID`: evidence of settlement
  * - `GET /v1/statements`, `GET /v1/ledger`, `GET /v1/tariffs`, `GET /v1/audit`
  * - `POST /v1/settle` (loopback only, or with the token): settle every closed period now
@@ -22,6 +23,7 @@ import type { Clearer } from './clearer.js'
 import { claimFrom } from './clearer.js'
 import type { QuoteRequest } from './pricing.js'
 import { QuoteRequestSchema, ReceiptRequestSchema, clearerRouteSpecs } from './http-routes.js'
+import { quotesPage } from './http-quotes.js'
 
 export interface ClearerHttp { url: string, close: () => Promise<void> }
 
@@ -122,6 +124,11 @@ function handlers (c: Clearer, specs: RouteSpec[]): Record<string, Handler> {
       })
       if (!q.ok) throw new HttpError(422, q.error.code, q.error.message)
       json(res, 200, { quote: q.value.doc.body, doc: q.value.doc, total: q.value.priced.total, ends: q.value.priced.ends, encoded: encodeDocument(q.value.doc) })
+    },
+    'GET /v1/quotes': async (_q, res, url) => {
+      const page = await quotesPage(c, url)
+      res.writeHead(200, { 'content-type': 'application/json', ...page.headers })
+      res.end(JSON.stringify(page.items, null, 2) + '\n')
     },
     'POST /v1/receipts': async (req, res) => { json(res, 200, await present(c, await readChecked(req, ReceiptRequestSchema))) },
     'GET /v1/receipts': async (_q, res) => {

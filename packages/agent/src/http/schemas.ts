@@ -4,6 +4,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { RouteSpec } from './spec.js'
+import { CSV_COLUMNS } from './csv.js'
 
 const PEER = '12D3KooWGzL6a8vDgH7Sxk3N3H6b2sR9ZwV3gkq3tWn1yY7mJp4E'
 const DOC = 'bafyreiaqt6vjzxhkq3nhq7w2n5dbz2u7o4g6y3wqk5l6h2yb4d3xq7e2ma'
@@ -66,7 +67,14 @@ export const TariffSchema = Obj({ issuer: Str, peerId: Str, seq: Int, id: Str, p
 const Line = Obj({ class: Str, from: Str, to: Str, volume: Str })
 export const AttestationSchema = Obj({ neighbour: Str, intervalStart: Int, id: Str, lines: Type.Array(Line), metrics: Type.Array(Type.Unknown()), signers: Type.Array(Str) })
 export const DisputeSchema = Obj({ kind: Str, border: Str, key: Str, neighbour: Str, status: Type.Union([Type.Literal('open'), Type.Literal('resolved')]), opened: Int, detail: Type.Unknown() })
-const StatementLine = Obj({ kind: Str, class: Type.Union([Str, Type.Null()]), from: Str, to: Str, volume: Str, tariffs: Type.Record(Str, Str), factors: Type.Record(Str, Str), amount: Dec })
+const OrNull = (t: TSchema): TSchema => Type.Union([t, Type.Null()])
+const AppliedSide = OrNull(Type.Object({
+  network: Str, peerId: Str, tariff: OrNull(Str), version: OrNull(Int), class: OrNull(Str),
+  weight: OrNull(Str), weightKind: OrNull(Type.Union([Type.Literal('send'), Type.Literal('receive')])),
+  price: OrNull(Str), factor: Str, charge: OrNull(Str)
+}, { description: 'what one side\'s tariff version applied: weight, price (per unit, per message, or the period fee), SLA factor, and the exact charge volume × weight × price × factor' }))
+const Applied = Type.Object({ to: AppliedSide, from: AppliedSide }, { description: 'amount = to.charge − from.charge, rounded once' })
+const StatementLine = Obj({ kind: Str, class: Type.Union([Str, Type.Null()]), from: Str, to: Str, volume: Str, tariffs: Type.Record(Str, Str), factors: Type.Record(Str, Str), amount: Dec, applied: Type.Optional(Applied) })
 const Period = Type.Object({ start: Int, end: Int })
 export const StatementSchema = Obj({ neighbour: Str, id: Str, period: Period, currency: Str, net: Dec, payer: Str, payee: Str, amount: Dec, lines: Type.Array(StatementLine), attestations: Int })
 const Balance = Obj({ account: Str, currency: Str, debits: Dec, credits: Dec, net: Dec })
@@ -77,7 +85,13 @@ const ReviseAnswer = Obj({ neighbour: Str, intervalStart: Int, report: Str, revi
 
 const list = (item: TSchema): TSchema => Type.Array(item)
 const line = { class: 'be', from: 'edge-a', to: 'transit-1', volume: '998373' }
-const stLine = { kind: 'usage', class: 'be', from: 'edge-a', to: 'transit-1', volume: '998373', tariffs: { [PEER]: DOC }, factors: { [PEER]: '1' }, amount: '2.362151' }
+const stLine = {
+  kind: 'usage', class: 'be', from: 'edge-a', to: 'transit-1', volume: '998373', tariffs: { [PEER]: DOC }, factors: { [PEER]: '1' }, amount: '1.247966',
+  applied: {
+    to: { network: 'transit-1', peerId: PEER, tariff: DOC, version: 1, class: 'be', weight: '2', weightKind: 'send', price: '0.000001', factor: '1', charge: '1.996746' },
+    from: { network: 'edge-a', peerId: PEER, tariff: DOC, version: 1, class: 'be', weight: '0.5', weightKind: 'receive', price: '0.0000015', factor: '1', charge: '0.74877975' }
+  }
+}
 
 /** The agent's routes apart from the dashboard and the OpenAPI document itself (see api.ts). */
 export const AGENT_ROUTES: RouteSpec[] = [
@@ -87,8 +101,8 @@ export const AGENT_ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/v1/tariffs', summary: 'Every tariff version of ours and of our neighbours', access: 'read', query: ListQuerySchema, response: list(TariffSchema), example: [{ issuer: 'edge-a', peerId: PEER, seq: 1, id: DOC, published: 1795314600000, effective: 1795314600000, pricing: {} }] },
   { method: 'GET', path: '/v1/attestations', summary: 'Co-signed usage attestations, a page at a time', access: 'read', query: ListQuerySchema, response: list(AttestationSchema), example: [{ neighbour: 'transit-1', intervalStart: 1795314648000, id: DOC, lines: [line], metrics: [], signers: [PEER, PEER] }] },
   { method: 'GET', path: '/v1/disputes', summary: 'Open and resolved disputes', access: 'read', query: ListQuerySchema, response: list(DisputeSchema), example: [{ kind: 'usage', border: `${PEER}|${PEER}`, key: '0001795314648000', neighbour: 'transit-1', status: 'open', opened: 1795314650000, detail: {} }] },
-  { method: 'GET', path: '/v1/statements', summary: 'Co-signed settlement statements, line by line', access: 'read', query: ListQuerySchema, response: list(StatementSchema), example: [{ neighbour: 'transit-1', id: DOC, period: { start: 1795314648000, end: 1795314654000 }, currency: 'EUR', net: '2.362151', payer: 'edge-a', payee: 'transit-1', amount: '2.362151', lines: [stLine], attestations: 3 }] },
-  { method: 'GET', path: '/v1/statements.csv', summary: 'Every statement line in the range as CSV for a billing system; `net_to_us` sums to the ledger', access: 'read', query: ListQuerySchema, response: Str, responseType: 'text/csv', example: 'period_start,period_end,neighbour,statement,currency,kind,class,from,to,volume,our_tariff,their_tariff,our_sla_factor,their_sla_factor,amount,net_to_us,note\n' },
+  { method: 'GET', path: '/v1/statements', summary: 'Co-signed settlement statements, line by line', access: 'read', query: ListQuerySchema, response: list(StatementSchema), example: [{ neighbour: 'transit-1', id: DOC, period: { start: 1795314648000, end: 1795314654000 }, currency: 'EUR', net: '1.247966', payer: 'edge-a', payee: 'transit-1', amount: '1.247966', lines: [stLine], attestations: 3 }] },
+  { method: 'GET', path: '/v1/statements.csv', summary: 'Every statement line in the range as CSV for a billing system; `net_to_us` sums to the ledger', access: 'read', query: ListQuerySchema, response: Str, responseType: 'text/csv', example: `${CSV_COLUMNS.join(',')}\n` },
   { method: 'GET', path: '/v1/export/statements.ndjson', summary: 'Every statement in the range as JSON lines', access: 'read', query: ListQuerySchema, response: Str, responseType: 'application/x-ndjson', example: '{"neighbour":"transit-1","id":"…"}\n' },
   { method: 'GET', path: '/v1/brokerage', summary: 'Per period and class: charged to originators, paid to terminators, retained, SLA factors', access: 'read', query: ListQuerySchema, response: list(BrokerageSchema), example: [{ periodStart: 1795314648000, self: 'edge-a', currency: 'EUR', decimals: 6, classes: [], periodFees: { charged: '0', paid: '0', retained: '0' } }] },
   { method: 'GET', path: '/v1/ledger', summary: 'Double-entry balances per account and the entries (paged)', access: 'read', query: ListQuerySchema, response: LedgerSchema, example: { balances: [{ account: `neighbour:${PEER}`, currency: 'EUR', debits: '0', credits: '2.362151', net: '-2.362151' }], entries: [{ id: DOC, debit: 'interconnect:expense', credit: `neighbour:${PEER}`, amount: '2.362151', currency: 'EUR', decimals: 6, ref: 'statement', time: 1795314654000, seq: 0 }], check: { ok: true } } },

@@ -9,6 +9,7 @@ import { brokerageView, isModelError, type Statement } from '@splitedge/model'
 import type { Agent } from '../agent.js'
 import { UsageError } from '../usage/push.js'
 import { pageOf, type ListQuery } from './body.js'
+import { explainLine, type AppliedLine, type TariffVersion } from './statement-lines.js'
 
 export interface Paged<T> { items: T[], next?: string }
 
@@ -72,9 +73,20 @@ export class Views {
     return withNext(decodeStatements(page.items, b => this.other(b), p => this.name(p)), page.next)
   }
 
+  /** Each line of these statements explained from the tariff versions it names (statement-lines.ts). */
+  async explainLines (statements: Array<{ body: SettlementStatementBody }>): Promise<AppliedLine[][]> {
+    const versions = new Map<string, TariffVersion | undefined>()
+    for (const id of new Set(statements.flatMap(s => s.body.lines.flatMap(l => Object.values(l.tariffs))))) {
+      const t = await this.agent.view.byId(id)
+      versions.set(id, t === undefined ? undefined : { seq: t.seq, pricing: t.pricing })
+    }
+    return statements.map(s => s.body.lines.map(l => explainLine(l, id => versions.get(id), p => this.name(p))))
+  }
+
   async statements (q: ListQuery): Promise<Paged<unknown>> {
     const page = await this.statementDocs(q)
-    return withNext(page.items.map(s => {
+    const applied = await this.explainLines(page.items)
+    return withNext(page.items.map((s, i) => {
       const [a, b] = s.body.border
       const net = s.body.net
       const payer = net.startsWith('-') ? b : a
@@ -82,7 +94,7 @@ export class Views {
       return {
         neighbour: s.neighbour, id: s.id, period: s.body.period, currency: s.body.currency,
         net: s.body.net, payer: this.name(payer), payee: this.name(payee), amount: net.replace(/^-/, ''),
-        lines: s.body.lines.map(l => ({ ...l, from: this.name(l.from), to: this.name(l.to) })),
+        lines: s.body.lines.map((l, j) => ({ ...l, from: this.name(l.from), to: this.name(l.to), applied: applied[i]?.[j] ?? { to: null, from: null } })),
         attestations: s.body.attestations.length
       }
     }), page.next)

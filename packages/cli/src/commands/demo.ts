@@ -44,7 +44,8 @@ const TRANSIT_2_WEIGHTS = { 'status:customer': { send: '2', receive: '1.5' }, 's
 
 /**
  * The demo network. Prices are per octet; weights follow each neighbour's status. It shows every
- * kind of statement line: transit-1 weights its customers' ef traffic more (a per-class weight);
+ * kind of statement line: transit-1 weights its customers' ef traffic more (a per-class weight)
+ * and charges a flat fee per ef message (a message fee, counted by the synthetic source);
  * the backbone judges ef against transit-2 by a bilateral SLA that differs from the one its other
  * border (transit-1) gets, and pays transit-2 a flat fee each period (a negative period fee);
  * transit-2 changes its be price in the middle of a period (`DEMO_TARIFF_CHANGE`).
@@ -57,7 +58,7 @@ export const DEMO_OPERATORS: Operator[] = [
     kind: 'transit',
     tariff: tariffOf('0.000001', '0.000003', {
       'status:customer': { send: '2', receive: '2' }, 'status:peer': { send: '1', receive: '1' }, 'status:transit': { send: '0.5', receive: '0.5' }
-    }, undefined, {}, { weights: { 'status:customer': { send: '3', receive: '2.5' } } })
+    }, undefined, {}, { weights: { 'status:customer': { send: '3', receive: '2.5' } }, messageFee: '0.0005' })
   },
   { name: 'transit-2', kind: 'transit', tariff: tariffOf('0.0000012', '0.0000028', TRANSIT_2_WEIGHTS) },
   {
@@ -151,6 +152,11 @@ export async function runDemo (opts: Options): Promise<void> {
     ids.set(op.name, id.peerId)
     ports.set(op.name, { p2p: await freePort(), http: await freePort() })
   }
+  // One write token for every node (http.tokenFile): the demo's own writes send it, and a person
+  // at the dashboards pastes it to act (resolve a dispute, ask for a quote).
+  const tokenPath = join(dir, 'http.token')
+  const token = randomBytes(32).toString('base64url')
+  await writeFile(tokenPath, token + '\n', { mode: 0o600 })
   const clearerId = await generateKeyFile(join(dir, 'clearer.key'))
   const clearerPorts = { p2p: await freePort(), http: await freePort() }
   const cleared = ['edge-a', 'edge-b']
@@ -159,7 +165,7 @@ export async function runDemo (opts: Options): Promise<void> {
     key: 'clearer.key',
     dataDir: 'data/clearer',
     listen: [`/ip4/127.0.0.1/tcp/${clearerPorts.p2p}`],
-    http: { host: '127.0.0.1', port: clearerPorts.http },
+    http: { host: '127.0.0.1', port: clearerPorts.http, tokenFile: 'http.token' },
     operators: cleared.map(name => ({ name, peerId: ids.get(name), addrs: [`/ip4/127.0.0.1/tcp/${ports.get(name)?.p2p ?? 0}`] })),
     margin: { percent: '1', fixed: '0' },
     periodMs: intervalMs * periodIntervals,
@@ -182,7 +188,7 @@ export async function runDemo (opts: Options): Promise<void> {
       key: `${op.name}.key`,
       dataDir: `data/${op.name}`,
       listen: [`/ip4/127.0.0.1/tcp/${ports.get(op.name)?.p2p ?? 0}`],
-      http: { host: '127.0.0.1', port: ports.get(op.name)?.http ?? 0 },
+      http: { host: '127.0.0.1', port: ports.get(op.name)?.http ?? 0, tokenFile: 'http.token' },
       tariff: `${op.name}.tariff.yaml`,
       interval: { lengthMs: intervalMs },
       settlement: { periodIntervals },
@@ -234,6 +240,7 @@ export async function runDemo (opts: Options): Promise<void> {
     }
     out(`all ${running.length} agents and the clearer healthy; tariffs published; waiting for ${periods} complete settlement periods on every border`)
     out(`dashboards: ${[...running, ...(clearerRef !== undefined ? [clearerRef] : [])].map(r => `${r.name} ${r.url}/`).join(' · ')}`)
+    out(`write token (paste it into a dashboard's Token box to act): ${tokenPath}`)
 
     // Progress until every border has `periods` complete periods co-signed on both sides.
     const full = (s: StatementView): boolean => s.attestations === periodIntervals
@@ -260,7 +267,7 @@ export async function runDemo (opts: Options): Promise<void> {
       // restates periods that every border settled completely, from that period on.
       const allStarts = [...(perBorder[0] ?? [])].filter(start => perBorder.every(p => p.has(start)))
       if (changePeriod === undefined && allStarts.length > 0) {
-        changePeriod = await changeTariffMidPeriod(running, intervalMs, periodIntervals, deadline)
+        changePeriod = await changeTariffMidPeriod(running, intervalMs, periodIntervals, deadline, token)
         out(`transit-2 published a new tariff version inside the period starting ${new Date(changePeriod).toISOString().slice(11, 19)} (be 0.0000012 -> 0.0000013 from its next interval)`)
       }
       const everywhere = changePeriod === undefined ? 0 : allStarts.filter(start => start >= (changePeriod as number)).length
@@ -302,8 +309,11 @@ export async function runDemo (opts: Options): Promise<void> {
         }
       }
     }
+    // The clearer's client takes the token from the URL's password and sends it only as a header.
+    const withToken = new URL(clearer.url)
+    withToken.password = token
     const flow = await runClearingDemoFlow({
-      clearer: clearer.url,
+      clearer: withToken.toString(),
       clearerPeerId: clearer.peerId,
       sender: signerOf(await loadKeyFile(join(dir, 'edge-a.key'))),
       receiver: signerOf(await loadKeyFile(join(dir, 'edge-b.key'))),
@@ -320,7 +330,8 @@ export async function runDemo (opts: Options): Promise<void> {
     out(`logs, configs, keys and stores: ${dir}`)
     if (opts.keep === true) {
       process.off('SIGINT', onSignal)
-      out(`\n--keep: the network keeps running. Dashboards: ${[...running, ...(clearerRef !== undefined ? [clearerRef] : [])].map(r => `${r.name} ${r.url}/`).join(' · ')}\nCtrl-C stops it.`)
+      out(`\n--keep: the network keeps running. Dashboards: ${[...running, ...(clearerRef !== undefined ? [clearerRef] : [])].map(r => `${r.name} ${r.url}/`).join(' · ')}`)
+      out(`Writes need the token in ${tokenPath} (paste it into the Token box of a dashboard). Ctrl-C stops it.`)
       await new Promise<void>(resolve => { process.once('SIGINT', () => { resolve() }); process.once('SIGTERM', () => { resolve() }) })
     }
   } finally {
@@ -360,7 +371,7 @@ async function getAll<T> (url: string): Promise<T[]> {
 }
 
 /** Publish transit-2's second version in the middle of a period's first interval; returns that period's start. */
-async function changeTariffMidPeriod (running: Running[], intervalMs: number, periodIntervals: number, deadline: number): Promise<number> {
+async function changeTariffMidPeriod (running: Running[], intervalMs: number, periodIntervals: number, deadline: number, token: string): Promise<number> {
   const len = intervalMs * periodIntervals
   const t2 = running.find(r => r.name === DEMO_TARIFF_CHANGE.name) as Running
   for (;;) {
@@ -370,7 +381,7 @@ async function changeTariffMidPeriod (running: Running[], intervalMs: number, pe
     await sleep(Math.max(10, Math.min(100, (len + intervalMs * 0.3 - phase) % len)))
   }
   const at = Date.now()
-  const res = await fetch(`${t2.url}/v1/tariff`, { method: 'POST', body: toYaml(DEMO_TARIFF_CHANGE.tariff), headers: { 'content-type': 'application/yaml' } })
+  const res = await fetch(`${t2.url}/v1/tariff`, { method: 'POST', body: toYaml(DEMO_TARIFF_CHANGE.tariff), headers: { 'content-type': 'application/yaml', authorization: `Bearer ${token}` } })
   if (!res.ok) throw new Error(`publishing transit-2's new tariff: HTTP ${res.status} ${await res.text()}`)
   return Math.floor(at / len) * len
 }
@@ -489,6 +500,7 @@ export function checkReport (report: Report): { lines: number, kinds: Record<str
       if (new Set(st.lines.filter(l => l.kind === 'usage').map(l => JSON.stringify(l.tariffs))).size > 1) kinds['tariff-change']!++
     }
   }
+  for (const k of ['message-fee', 'period-fee']) if (kinds[k] === 0) throw new Error(`report check failed: no ${k} line in any statement`)
   return { lines, kinds }
 }
 
