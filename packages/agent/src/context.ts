@@ -32,7 +32,7 @@ export interface AgentContext {
 }
 
 /** The defects the simulator can switch on; each is caught by one of its checkers. */
-export const DEFECTS = ['ack-before-sync', 'post-twice', 'settle-partial'] as const
+export const DEFECTS = ['ack-before-sync', 'post-twice', 'settle-partial', 'attest-higher', 'ignore-equivocation'] as const
 export type Defect = typeof DEFECTS[number]
 
 export const sortedPair = (a: string, b: string): [string, string] => a < b ? [a, b] : [b, a]

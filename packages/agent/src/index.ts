@@ -16,7 +16,7 @@ export { reconcile, type Reconciled, type MetricRules } from './border/reconcile
 export { syntheticUsage } from './usage/synthetic.js'
 export { UsageError, type UsagePush, type MetricPush } from './usage/source.js'
 export { intervalStartOf, periodOf, intervalsOf, closedIntervals, closedPeriods, type Period } from './clock/intervals.js'
-export { PROTOCOLS, MAX_FRAME_BYTES } from './protocol/frames.js'
+export { PROTOCOLS, MAX_FRAME_BYTES, BorderRequest, BorderResponse } from './protocol/frames.js'
 export { assembleStatement } from './settle/assemble.js'
 export * as net from './net/index.js'
 export { libp2pNet, type NetPort, type ConnectionEvent } from './net/port.js'

@@ -21,7 +21,7 @@ describe('splitedge vopr', function () {
 
   it('lists the breaks, and a break fails with exit 1 and the command that replays it', () => {
     const list = run('--list-breaks')
-    assert.deepEqual(list.stdout.trim().split('\n'), ['ack-before-sync', 'post-twice', 'settle-partial'])
+    assert.deepEqual(list.stdout.trim().split('\n'), ['ack-before-sync', 'post-twice', 'settle-partial', 'attest-higher', 'ignore-equivocation'])
     const r = run('--seed', '1', '--intervals', '12', '--break', 'post-twice')
     assert.equal(r.status, 1)
     assert.match(r.stderr, /violation \[conservation\]/)

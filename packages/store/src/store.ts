@@ -179,6 +179,8 @@ export class Store {
       const ok = results.every(r => !FAILURES.has(r))
       if (!ok) return { ok, results: results.map(r => FAILURES.has(r) ? r : 'linked_failed' as const) }
       if (tx.ops.length > 0) {
+        // The process died while this write was being prepared: it never reached the disk.
+        check(!this.abandoned, 'closed', 'the process stopped before this write')
         await this.db.batch(tx.ops, SYNC).catch((err: unknown) => { throw ioError(err, 'write') })
         this.counters.keys += tx.keyDelta
         this.counters.bytesWritten += tx.bytes

@@ -258,6 +258,8 @@ export class BorderService {
       if (t !== undefined) pricing[p] = t.pricing
     }
     const r = reconcile(fig(x), fig(y), tolerance, metricRulesFrom(pricing))
+    // DEFECT (simulator only): attest the higher figure of each line instead of the lower.
+    if (r.ok && this.ctx.defects.has('attest-higher')) r.lines = r.lines.map(l => ({ ...l, volume: higherOf(l, mine.body.lines, theirs.body.lines) }))
     if (r.ok && r.metricDifferences.length > 0) await this.recordMetricDispute(theirs.body.reporter, start, r.metricDifferences, x === mine)
     return r
   }
@@ -610,6 +612,12 @@ export class BorderService {
       return false
     }
   }
+}
+
+/** The higher of the two reports' volumes for a line (the simulator's attest-higher defect). */
+function higherOf (l: { class: string, from: string, to: string, volume: string }, a: ReadonlyArray<{ class: string, from: string, to: string, volume: string }>, b: ReadonlyArray<{ class: string, from: string, to: string, volume: string }>): string {
+  const vs = [...a, ...b].filter(x => x.class === l.class && x.from === l.from && x.to === l.to).map(x => x.volume)
+  return vs.reduce((m, v) => compareDecimal(v, m) > 0 ? v : m, l.volume)
 }
 
 /** A response with our clock reading, where the frame has room for one. */

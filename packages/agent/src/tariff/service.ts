@@ -110,16 +110,37 @@ export class TariffService {
       if (verdict.reason === 'previous-mismatch' && last !== undefined && doc.body.seq > last.seq) {
         return reject('gap', `version ${doc.body.seq} follows one we do not hold (last ${last.seq})`, 'ignore')
       }
+      if (await this.equivocation(issuer, doc.body.seq, id, bytes)) return reject('equivocation', `${issuer} signed two different versions ${doc.body.seq}; both kept as evidence`)
       return reject(verdict.reason, verdict.message)
     }
     const put = await ctx.store.putTariff({ issuer, seq: doc.body.seq, id, effective: doc.body.effective, bytes })
-    if (put === 'conflict') return reject('conflict', `another version ${doc.body.seq} is already held`)
+    if (put === 'conflict') {
+      if (await this.equivocation(issuer, doc.body.seq, id, bytes)) return reject('equivocation', `${issuer} signed two different versions ${doc.body.seq}; both kept as evidence`)
+      return reject('conflict', `another version ${doc.body.seq} is already held`)
+    }
     if (put === 'created') {
       ctx.metrics.accepted.inc({ kind: 'tariff' })
       ctx.log.info({ issuer, seq: doc.body.seq, id, via }, 'tariff accepted')
       await this.checkUnits(issuer)
     }
     return { ok: true, status: put, id }
+  }
+
+  /**
+   * A validly signed version whose sequence number we already hold under another id: the issuer
+   * equivocated. Keep both signed documents as evidence (`equivocation:<issuer>:<seq>`); answers
+   * whether it was one.
+   */
+  private async equivocation (issuer: string, seq: number, id: string, bytes: Uint8Array): Promise<boolean> {
+    const held = (await this.ctx.store.tariffsOf(issuer)).find(t => t.seq === seq)
+    // DEFECT (simulator only): take an equivocation for an ordinary stale or conflicting version.
+    if (held === undefined || held.id === id || this.ctx.defects.has('ignore-equivocation')) return false
+    const key = `equivocation:${issuer}:${seq}`
+    if ((await this.ctx.store.getMeta(key)) === undefined) {
+      await this.ctx.store.putMeta(key, { issuer, seq, documents: [{ id: held.id, bytes: Buffer.from(held.bytes).toString('base64') }, { id, bytes: Buffer.from(bytes).toString('base64') }] })
+      this.ctx.log.error({ issuer, seq, ids: [held.id, id] }, 'tariff equivocation: the issuer signed two different versions with one sequence number; both kept as evidence')
+    }
+    return true
   }
 
   private noticeOf (bytes: Uint8Array): number {

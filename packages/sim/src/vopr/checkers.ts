@@ -7,15 +7,18 @@
  *   co-signed statements say, once;
  * - model: a statement names exactly the attestations held for its period;
  * - liveness: once faults stop, every due period is settled on both sides, or left open on both
- *   sides by a usage dispute a revision may still resolve.
+ *   sides by a usage dispute a revision may still resolve;
+ * - disputes: where the two sides' own reports are beyond tolerance, both record the dispute and
+ *   nobody attests; within it, the attestation holds the lower figure of each line.
  */
 import { borderOf, toMinorUnits, type Store } from '@splitedge/store'
 import { decodeDocument } from '@splitedge/wire'
+import { reconcile } from '@splitedge/agent'
 import type { Acked } from './traffic.js'
 import { ackKey } from './traffic.js'
 import { INTERVAL_MS, PERIOD_INTERVALS, type SimNode } from './nodes.js'
 
-export type CheckerName = 'durable' | 'agreement' | 'conservation' | 'model' | 'liveness'
+export type CheckerName = 'durable' | 'agreement' | 'conservation' | 'model' | 'liveness' | 'disputes' | 'hostile'
 export interface Violation { checker: CheckerName, detail: string }
 
 const PERIOD_MS = INTERVAL_MS * PERIOD_INTERVALS
@@ -122,6 +125,46 @@ export async function checkLiveness (nodes: SimNode[], stores: Map<SimNode, Stor
       if (sx.has(start) && sy.has(start)) continue
       if (!sx.has(start) && !sy.has(start) && await disputed(x, start) && await disputed(y, start)) continue
       out.push({ checker: 'liveness', detail: `${x.name}-${y.name} period ${start} not settled on both sides (${sx.has(start) ? 'x' : '-'}${sy.has(start) ? 'y' : '-'})` })
+    }
+  }
+  return out
+}
+
+type Lines = Array<{ class: string, from: string, to: string, volume: string }>
+
+async function ownLines (store: Store, border: string, start: number, me: string): Promise<Lines | undefined> {
+  const r = await store.getReport(border, start, me)
+  if (r === undefined) return undefined
+  const d = decodeDocument(r.bytes, 'usage-report')
+  return d.ok ? d.value.body.lines : undefined
+}
+
+/** Both sides' own reports against what they attested or disputed, interval by interval. */
+export async function checkDisputes (nodes: SimNode[], stores: Map<SimNode, Store>, edges: Array<[number, number]>, range: { from: number, to: number }, tolerance: string): Promise<Violation[]> {
+  const out: Violation[] = []
+  for (const [a, b] of edges) {
+    const [x, y] = [nodes[a] as SimNode, nodes[b] as SimNode]
+    const border = borderOf(x.identity.peerId, y.identity.peerId)
+    const [sx, sy] = [stores.get(x) as Store, stores.get(y) as Store]
+    for (let start = range.from; start < range.to; start += INTERVAL_MS) {
+      const [lx, ly] = [await ownLines(sx, border, start, x.identity.peerId), await ownLines(sy, border, start, y.identity.peerId)]
+      if (lx === undefined || ly === undefined) continue
+      const r = reconcile({ lines: lx, metrics: [] }, { lines: ly, metrics: [] }, tolerance)
+      const key = String(start).padStart(16, '0')
+      const name = `${x.name}-${y.name} interval ${start}`
+      if (!r.ok) {
+        for (const [n, s] of [[x, sx], [y, sy]] as const) {
+          if ((await s.getDispute('usage', border, key)) === undefined) out.push({ checker: 'disputes', detail: `${name}: reports beyond tolerance, but ${n.name} recorded no dispute` })
+          if ((await s.getAttestation(border, start)) !== undefined) out.push({ checker: 'disputes', detail: `${name}: reports beyond tolerance, but ${n.name} holds an attestation` })
+        }
+        continue
+      }
+      const att = await sx.getAttestation(border, start)
+      if (att === undefined) continue
+      const d = decodeDocument(att.bytes, 'usage-attestation')
+      const got = d.ok ? d.value.body.lines.map(l => `${l.class}|${l.from}|${l.to}|${l.volume}`).sort() : []
+      const want = r.lines.filter(l => l.volume !== '0' || got.some(g => g.startsWith(`${l.class}|${l.from}|${l.to}|`))).map(l => `${l.class}|${l.from}|${l.to}|${l.volume}`).sort()
+      if (JSON.stringify(got) !== JSON.stringify(want)) out.push({ checker: 'disputes', detail: `${name}: attested ${got.join(',')}, the lower figures are ${want.join(',')}` })
     }
   }
   return out

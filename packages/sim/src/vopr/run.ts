@@ -11,16 +11,19 @@ import { EventQueue, settle } from '../world/time.js'
 import { NO_FAULTS, SimNetwork } from '../world/net.js'
 import { CLOCK_ALLOWANCE_MS, INTERVAL_MS, PERIOD_INTERVALS, crashNode, isUp, makeNodes, startNode, type NodeWorld, type SimNode } from './nodes.js'
 import { scheduleTraffic, type Acked } from './traffic.js'
-import { checkConservation, checkDurable, checkLiveness, checkStatements, type CheckerName, type Violation } from './checkers.js'
+import { checkConservation, checkDisputes, checkDurable, checkLiveness, checkStatements, type CheckerName, type Violation } from './checkers.js'
+import { checkHostile, equivocate, startStranger, type Hostility } from './hostile.js'
 
-export const FAULTS = ['loss', 'duplicate', 'delay', 'partition', 'crash', 'skew', 'race'] as const
+export const FAULTS = ['loss', 'duplicate', 'delay', 'partition', 'crash', 'skew', 'race', 'lie', 'inflate', 'stranger', 'equivocate'] as const
 export type Fault = typeof FAULTS[number]
 
 /** Each deliberate defect, and the checker that must catch it. */
 export const BREAKS: Readonly<Record<Defect, CheckerName>> = {
   'ack-before-sync': 'durable',
   'post-twice': 'conservation',
-  'settle-partial': 'model'
+  'settle-partial': 'model',
+  'attest-higher': 'disputes',
+  'ignore-equivocation': 'hostile'
 }
 
 export interface VoprOptions {
@@ -116,20 +119,36 @@ export async function runVopr (opts: VoprOptions): Promise<VoprResult> {
   const first = Math.ceil((START + INTERVAL_MS) / INTERVAL_MS) * INTERVAL_MS
   const faultsEnd = START + intervals * INTERVAL_MS
   const acked: Acked = { sums: new Map(), ids: new Set(), refusedClosed: 0 }
-  scheduleTraffic(queue, rng, nodes, edges, { first, last: faultsEnd, race: faults.has('race') }, acked)
+  // A crash the instant a push is acknowledged: whatever the agent promised must already be durable.
+  if (faults.has('crash')) {
+    acked.onAck = (node) => {
+      if (queue.now() >= faultsEnd || !isUp(node) || rng() >= 0.02) return
+      crashNode(node)
+      counts.crash = (counts.crash ?? 0) + 1
+      queue.after(INTERVAL_MS, `restart ${node.name}`, async () => { if (!isUp(node)) await startNode(w, node) })
+    }
+  }
+  const lies = { beyond: faults.has('lie') ? 0.05 : 0, inflate: new Set(faults.has('inflate') ? [0] : []) }
+  scheduleTraffic(queue, rng, nodes, edges, { first, last: faultsEnd, race: faults.has('race'), lies }, acked)
   scheduleFaults(w, rng, faults, faultsEnd, counts)
+  const hostility: Hostility = { equivocations: [], sent: 0 }
+  if (faults.has('stranger')) await startStranger(opts.seed, queue, network, rng, nodes, faultsEnd, hostility)
   const end = faultsEnd + (3 * PERIOD_INTERVALS + 2) * INTERVAL_MS
   await runUntil(queue, rng, faultsEnd, (t) => opts.progress?.(t - START, end - START))
   // Faults stop: every border heals, every node is up, no more loss; then liveness is due.
   network.faults = NO_FAULTS
   for (const [a, b] of edges) network.setCut((nodes[a] as SimNode).identity.peerId, (nodes[b] as SimNode).identity.peerId, false)
   for (const n of nodes) if (!isUp(n)) await startNode(w, n)
+  // An equivocation once every node is up and nothing is lost: each neighbour must see both versions.
+  if (faults.has('equivocate')) queue.after(INTERVAL_MS, 'equivocate a1', async () => { await equivocate(queue, network, nodes[1] as SimNode, hostility) })
   await runUntil(queue, rng, end, (t) => opts.progress?.(t - START, end - START))
-  const violations = await check(nodes, edges, acked, { from: first, to: faultsEnd })
+  const violations = await check(nodes, edges, acked, { from: first, to: faultsEnd }, hostility)
   await stopAll(queue, nodes)
   counts.lost = network.sent.lost
   counts.duplicated = network.sent.duplicated
   counts.refused_closed = acked.refusedClosed
+  if (hostility.sent > 0) counts.stranger = hostility.sent
+  if (hostility.equivocations.length > 0) counts.equivocate = hostility.equivocations.length
   const s = (performance.now() - t0) / 1000
   return {
     seed: opts.seed, ok: violations.length === 0, agents, borders: edges.length, intervals, events: queue.log.length,
@@ -138,13 +157,15 @@ export async function runVopr (opts: VoprOptions): Promise<VoprResult> {
   }
 }
 
-async function check (nodes: SimNode[], edges: Array<[number, number]>, acked: Acked, due: { from: number, to: number }): Promise<Violation[]> {
+async function check (nodes: SimNode[], edges: Array<[number, number]>, acked: Acked, due: { from: number, to: number }, hostility: Hostility): Promise<Violation[]> {
   const stores = new Map<SimNode, Store>(nodes.map(n => [n, n.store as Store]))
   return [
     ...await checkDurable(nodes, stores, acked),
     ...await checkStatements(nodes, stores, edges, new Map()),
     ...await checkConservation(nodes, stores, edges),
-    ...await checkLiveness(nodes, stores, edges, due)
+    ...await checkLiveness(nodes, stores, edges, due),
+    ...await checkDisputes(nodes, stores, edges, due, '0.01'),
+    ...await checkHostile(nodes, stores, edges, hostility)
   ]
 }
 

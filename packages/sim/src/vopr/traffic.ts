@@ -16,6 +16,8 @@ export interface Acked {
   ids: Set<string>
   /** Pushes refused because the interval had closed: fine, but counted for the summary. */
   refusedClosed: number
+  /** Called the moment a push is acknowledged (the crash fault may kill the node right then). */
+  onAck?: (node: SimNode) => void
 }
 
 export const ackKey = (node: string, peer: string, start: number, cls: string, dir: string): string => `${node}|${peer}|${start}|${cls}|${dir}`
@@ -34,6 +36,7 @@ function send (queue: EventQueue, acked: Acked, p: Push, attempt: number): void 
     acked.ids.add(p.id)
     const k = ackKey(p.node.name, p.peer.name, p.start, 'be', p.dir)
     acked.sums.set(k, (acked.sums.get(k) ?? 0n) + p.volume)
+    acked.onAck?.(p.node)
   }, (err: UsageError | Error) => {
     if ('code' in err && (err.code === 'interval-closed' || err.code === 'before-border')) { acked.refusedClosed++; return }
     retry()
@@ -41,10 +44,19 @@ function send (queue: EventQueue, acked: Acked, p: Push, attempt: number): void 
 }
 
 /** Schedule the traffic of every border for intervals [first, last). */
-export function scheduleTraffic (queue: EventQueue, rng: Rng, nodes: SimNode[], edges: Array<[number, number]>, range: { first: number, last: number, race: boolean }, acked: Acked): void {
-  for (const [a, b] of edges) {
+export interface Lies {
+  /** Probability that one side of a border reports an interval half as much again (beyond tolerance). */
+  beyond: number
+  /** Borders (by index in `edges`) whose second side always reports 0.4 % more (within tolerance). */
+  inflate: ReadonlySet<number>
+}
+
+export function scheduleTraffic (queue: EventQueue, rng: Rng, nodes: SimNode[], edges: Array<[number, number]>, range: { first: number, last: number, race: boolean, lies: Lies }, acked: Acked): void {
+  for (const [e, [a, b]] of edges.entries()) {
     const [x, y] = [nodes[a] as SimNode, nodes[b] as SimNode]
     for (let start = range.first; start < range.last; start += INTERVAL_MS) {
+      const lie = rng() < range.lies.beyond
+      const told = (v: bigint): bigint => lie ? v + v / 2n : range.lies.inflate.has(e) ? v + v / 250n : v
       const pushes = 1 + Math.floor(rng() * 3)
       for (let k = 0; k < pushes; k++) {
         // Near the end of the interval when racing its close; anywhere in it otherwise.
@@ -53,7 +65,7 @@ export function scheduleTraffic (queue: EventQueue, rng: Rng, nodes: SimNode[], 
         const id = `${x.name}-${y.name}:${start}:${k}`
         queue.at(at, `push ${id}`, () => {
           send(queue, acked, { id: `${id}:x`, node: x, peer: y, start, dir: 'out', volume }, 0)
-          send(queue, acked, { id: `${id}:y`, node: y, peer: x, start, dir: 'in', volume }, 0)
+          send(queue, acked, { id: `${id}:y`, node: y, peer: x, start, dir: 'in', volume: told(volume) }, 0)
         })
       }
     }

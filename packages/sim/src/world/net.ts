@@ -132,6 +132,9 @@ export class SimNetwork {
     }
   }
 
+  /** Publish as `from` without its agent (a hostile party using its key): counted like any gossip. */
+  publishAs (from: string, topic: string, bytes: Uint8Array): number { return this.publish(from, topic, bytes) }
+
   /** Gossip goes to linked, reachable peers subscribed to the topic; their validator decides. */
   private publish (from: string, topic: string, bytes: Uint8Array): number {
     let n = 0
