@@ -4,6 +4,7 @@
  * here independently of the agent: per neighbour, class, direction and interval, from the packets'
  * own IP lengths and times, with the documented pro-rata rule.
  */
+import { seededRng } from '@splitedge/sim'
 import { writeFile } from 'node:fs/promises'
 
 export interface Packet { t: number, bytes: Uint8Array }
@@ -149,17 +150,8 @@ export function unattributed (flows: Flow[], borders: Border[]): number {
   return flows.filter(f => !borders.some(b => b.prefixes.some(p => inPrefix(f.src, p) || inPrefix(f.dst, p)))).length
 }
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The project's seeded PRNG, so a failure can be replayed. */
+const prng = seededRng
 
 function host (net: string, r: () => number): string {
   const [p = ''] = net.split('/')

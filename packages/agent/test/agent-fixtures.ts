@@ -111,6 +111,16 @@ export async function ask (node: NetNode, peer: string, protocol: string, bytes:
   }
 }
 
+/** A TCP port on loopback that was free a moment ago. */
+export async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  const s = createServer()
+  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
+  const port = (s.address() as { port: number }).port
+  await new Promise<void>(resolve => s.close(() => resolve()))
+  return port
+}
+
 export const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
 
 /** POST a JSON body to an agent's HTTP API; the status and the parsed JSON answer. */

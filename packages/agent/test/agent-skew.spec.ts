@@ -11,18 +11,11 @@ import { pino, type Logger } from 'pino'
 import { openStore } from '@splitedge/store'
 import type { Identity } from '@splitedge/wire'
 import { Agent } from '../src/agent.js'
-import { configFor, makeIdentities, pricing, waitFor } from './agent-fixtures.js'
+import { configFor, makeIdentities, pricing, waitFor, freePort } from './agent-fixtures.js'
 
 const INTERVAL = 500
 const SKEW = 10 * 60_000
 
-async function freePort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as { port: number }).port
-  await new Promise<void>(resolve => s.close(() => resolve()))
-  return port
-}
 
 /** A pino logger whose warnings the test can read. */
 function capture (): { logger: Logger, warnings: Array<{ msg: string, neighbour?: string }> } {

@@ -13,18 +13,10 @@ import { openStore, StoreError } from '@splitedge/store'
 import type { Identity } from '@splitedge/wire'
 import { Agent } from '../src/agent.js'
 import { ConfigError } from '../src/config/load.js'
-import { configFor, makeIdentities } from './agent-fixtures.js'
+import { configFor, makeIdentities, freePort } from './agent-fixtures.js'
 
 const silent = pino({ level: 'silent' })
 
-/** A TCP port that was free a moment ago. */
-async function freePort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as { port: number }).port
-  await new Promise<void>(resolve => s.close(() => resolve()))
-  return port
-}
 
 /** Can we bind the port now? (A half-started agent would still hold it.) */
 async function bindable (port: number): Promise<boolean> {
