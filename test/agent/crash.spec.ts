@@ -1,5 +1,5 @@
 /**
- * Crash safety with real processes (DESIGN.md section 6): two `splitedge agent` processes with
+ * Crash safety with real processes (docs/protocol.md): two `splitedge agent` processes with
  * 1 s intervals and 2-interval periods; B is killed with SIGKILL mid-interval, right after it
  * logs an attestation, right after it logs a settled period, right after A does, and at a random
  * moment, and restarted on the same data dir each time. Afterwards every co-signed document

@@ -1,5 +1,5 @@
 /**
- * @splitedge/agent: one operator's agent (DESIGN.md sections 4-6).
+ * @splitedge/agent: one operator's agent (docs/protocol.md).
  *
  * - `Agent.start(...)`: the libp2p node, tariff gossip and sync, border and settle protocols, usage
  *   sources, HTTP API and metrics, driven by a tick that resumes pending work after a restart.

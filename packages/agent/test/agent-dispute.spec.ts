@@ -1,5 +1,5 @@
 /**
- * Resolving usage disputes by revision (DESIGN.md section 5, "excluded from settlement until
+ * Resolving usage disputes by revision (docs/protocol.md, "excluded from settlement until
  * resolved"): after a dispute, `POST /v1/disputes/revise` on one side signs a report with a higher
  * revision; the neighbour reconciles again and both end with the same co-signed attestation and
  * both disputes resolved, and the period then settles with the interval; corrected figures still

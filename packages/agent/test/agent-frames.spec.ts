@@ -1,5 +1,5 @@
 /**
- * Hostile requests on the agent's protocols (DESIGN.md sections 4-5). M, a raw libp2p node that
+ * Hostile requests on the agent's protocols (docs/protocol.md). M, a raw libp2p node that
  * agent A lists as a neighbour, opens streams to A's border, settle and tariff-sync protocols and
  * sends garbage, schema violations, documents signed by the wrong key, a report for the future
  * and oversized frames: each gets an error frame (the stream then closes), each is counted, and A

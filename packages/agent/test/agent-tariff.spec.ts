@@ -1,5 +1,5 @@
 /**
- * Tariffs between agents over real libp2p (DESIGN.md sections 4-5): gossip reaches neighbours and
+ * Tariffs between agents over real libp2p (docs/protocol.md): gossip reaches neighbours and
  * no stranger, every rule of section 4 rejects and counts a bad version, a rejected gossip message
  * costs its sender gossipsub score, and a neighbour that missed the gossip catches up by sync.
  *

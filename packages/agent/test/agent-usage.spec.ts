@@ -1,5 +1,5 @@
 /**
- * Usage from counter pushes to attestations (DESIGN.md section 5) and the HTTP API that takes the
+ * Usage from counter pushes to attestations (docs/protocol.md) and the HTTP API that takes the
  * pushes: within tolerance both sides attest the lower figure; beyond it both record a usage
  * dispute and the interval contributes nothing to the period's statement; `/health`, `/metrics`
  * and `/v1/usage` answer as documented, with JSON errors naming the field.

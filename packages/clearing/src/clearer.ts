@@ -1,5 +1,5 @@
 /**
- * The clearing intermediary (paper sections 4, 7, 9; DESIGN.md section 1): a libp2p node that
+ * The clearing intermediary (paper sections 4, 7, 9; README.md): a libp2p node that
  * follows the tariffs of the edge operators it serves (same validation and sync as an agent),
  * announces itself on the directory topic, prices end-to-end quotes, clears receipts into its own
  * double-entry ledger exactly once, and settles each period with each operator by a co-signed

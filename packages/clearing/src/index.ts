@@ -1,5 +1,5 @@
 /**
- * @splitedge/clearing: the clearing intermediary (paper sections 4, 7, 9; DESIGN.md section 1).
+ * @splitedge/clearing: the clearing intermediary (paper sections 4, 7, 9; README.md).
  *
  * - `Clearer.start(...)`: the clearer's libp2p node: follows its operators' tariffs, announces
  *   itself on the directory topic, quotes, clears receipts, settles per period: `clearer.ts`

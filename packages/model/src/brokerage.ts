@@ -1,5 +1,5 @@
 /**
- * The brokerage view (patent claims 1, 6, 7, 12; DESIGN.md section 2): for a network `self`
+ * The brokerage view (patent claims 1, 6, 7, 12; docs/pricing.md): for a network `self`
  * between originators and terminators, per class, what it charged originators, what it paid
  * terminators, and what it retained, read from its bilateral statements. It is not a separate
  * mechanism: charged to originators = retained + paid to terminators, by construction.

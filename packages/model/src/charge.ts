@@ -1,5 +1,5 @@
 /**
- * The split-edge charge and the bilateral net across one border (DESIGN.md section 2):
+ * The split-edge charge and the bilateral net across one border (docs/pricing.md):
  *   v charges u:          V * w_vus * p_v(Q) * f_v
  *   u charges v:          V * w_uvr * p_u(Q) * f_u
  *   net from u to v:      V * (w_vus * p_v(Q) * f_v - w_uvr * p_u(Q) * f_u)

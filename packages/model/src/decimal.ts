@@ -1,7 +1,7 @@
 /**
  * Exact decimals as a bigint coefficient and a scale: value = c / 10^s. Sums and products of
  * finite decimals are finite decimals, so no rationals are needed and nothing is ever a float.
- * Rounding happens once, at the end, half-even (DESIGN.md section 3).
+ * Rounding happens once, at the end, half-even (docs/pricing.md).
  */
 import { ModelError } from './errors.js'
 import type { Decimal } from './types.js'

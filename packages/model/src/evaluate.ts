@@ -1,5 +1,5 @@
 /**
- * Scenario evaluator (DESIGN.md section 7): unicast paths and multicast trees, per-network surplus
+ * Scenario evaluator (docs/pricing.md, "splitedge simulate"): unicast paths and multicast trees, per-network surplus
  * and per-(directed border, class) net amounts.
  *
  * The net across a border is linear in volume, so the evaluator first sums volume per

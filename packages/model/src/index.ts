@@ -1,5 +1,5 @@
 /**
- * @splitedge/model: the split-edge pricing model, pure and exact (DESIGN.md sections 2, 3, 7).
+ * @splitedge/model: the split-edge pricing model, pure and exact (docs/pricing.md).
  *
  * - exact decimals (bigint coefficient + scale), one half-even rounding at the end: `decimal.ts`
  * - the charge `V * w * p(Q) * f` and the bilateral net across a border: `charge.ts`

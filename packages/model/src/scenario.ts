@@ -1,5 +1,5 @@
 /**
- * The scenario format (DESIGN.md section 7): its types, and a strict check that turns the static
+ * The scenario format (docs/pricing.md, "splitedge simulate"): its types, and a strict check that turns the static
  * parts (networks, prices, weights, SLA) into indexed tables for the evaluator. Every error is a
  * `ModelError` whose `field` is a path into the scenario (`weights.A.B.send`).
  */

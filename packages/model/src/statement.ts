@@ -1,5 +1,5 @@
 /**
- * Bilateral settlement statements (DESIGN.md sections 2-4): what one neighbour pays the other for
+ * Bilateral settlement statements (docs/pricing.md and docs/protocol.md): what one neighbour pays the other for
  * a period, line by line, from the tariffs in force, the attested usage and the attested SLA
  * measurements. Each line is rounded once, half-even, to the tariffs' decimals; the net is the sum
  * of the rounded lines, so both sides can verify it from the lines alone.

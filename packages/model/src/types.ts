@@ -1,5 +1,5 @@
 /**
- * The split-edge pricing model's types (DESIGN.md section 2). Every number that touches money is
+ * The split-edge pricing model's types (docs/pricing.md). Every number that touches money is
  * a decimal string (`Decimal`), parsed exactly; nothing here is a float.
  *
  * This file is the contract shared by the evaluator, the wire documents (a signed Tariff converts

@@ -1,4 +1,4 @@
-// @splitedge/store: the agent's durable embedded store (DESIGN.md section 6).
+// @splitedge/store: the agent's durable embedded store (docs/protocol.md).
 //
 // openStore({ path }) opens LevelDB (classic-level) on disk; openStore({ db }) uses any
 // abstract-level database, e.g. memory-level in the simulator. Every write is one atomic

@@ -1,5 +1,5 @@
 /**
- * The signed documents of DESIGN.md section 4: one schema per body (it validates and documents),
+ * The signed documents of docs/protocol.md: one schema per body (it validates and documents),
  * the envelope that carries signatures, and the size limit of each type.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'

@@ -1,5 +1,5 @@
 /**
- * Why a document was refused. Each code is a rejection reason of DESIGN.md section 4 (or a
+ * Why a document was refused. Each code is a rejection reason of docs/protocol.md (or a
  * finer split of one), suitable as a metric label.
  */
 export type WireErrorCode =

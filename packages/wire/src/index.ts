@@ -1,5 +1,5 @@
 /**
- * @splitedge/wire: the signed documents of DESIGN.md section 4 and the rules that reject bad ones.
+ * @splitedge/wire: the signed documents of docs/protocol.md and the rules that reject bad ones.
  *
  * - document types, one TypeBox schema per body, size limits: `documents.ts`, `pricing-schema.ts`
  * - canonical DAG-CBOR bytes, content ids, strict decoding with typed errors: `canonical.ts`

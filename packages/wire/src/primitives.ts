@@ -4,7 +4,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox'
 
-/** Signed exact decimal: `-?digits(.digits)?` (DESIGN.md section 3; no exponent, no `+`). */
+/** Signed exact decimal: `-?digits(.digits)?` (docs/pricing.md; no exponent, no `+`). */
 export const DecimalSchema = Type.String({ pattern: '^-?[0-9]+(\\.[0-9]+)?$', maxLength: 80, description: 'exact decimal' })
 /** Decimal that may not be negative: prices, weights, volumes, factors, tolerances. */
 export const NonNegDecimalSchema = Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', maxLength: 80, description: 'non-negative exact decimal' })

@@ -1,5 +1,5 @@
 /**
- * Acceptance rules beyond the signature (DESIGN.md section 4). Pure: the receiver's state and
+ * Acceptance rules beyond the signature (docs/protocol.md). Pure: the receiver's state and
  * the current time are arguments, and each refusal is a result code a validator can log and count.
  */
 import { docId } from './canonical.js'

@@ -1,5 +1,5 @@
 /**
- * Reconciliation of the two sides' reports for one border and interval (DESIGN.md section 5).
+ * Reconciliation of the two sides' reports for one border and interval (docs/protocol.md).
  * Pure and symmetric: both agents compute the same result from the same two reports, whichever
  * side they are on.
  *

@@ -1,5 +1,5 @@
 /**
- * The border protocol (DESIGN.md section 5): for each closed interval both sides exchange signed
+ * The border protocol (docs/protocol.md): for each closed interval both sides exchange signed
  * UsageReports, reconcile them, and co-sign a UsageAttestation that both persist. Every step is
  * idempotent per (border, interval) and driven from the store's pending records, so a restart at any
  * point resumes the exchange.

@@ -1,7 +1,7 @@
 /**
  * The agent's libp2p node: the operator's Ed25519 key is its identity, so the
  * PeerId a neighbour authenticates on the connection is the key that signs
- * the operator's documents (DESIGN section 4).
+ * the operator's documents (docs/protocol.md).
  */
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';

@@ -24,7 +24,7 @@ export interface MessageOrigin {
 export type Validator = (bytes: Uint8Array, fromPeerId: string, origin: MessageOrigin) => Verdict | Promise<Verdict>;
 export type MessageHandler = (bytes: Uint8Array, fromPeerId: string) => void;
 
-/** Per-issuer tariff topic (DESIGN section 5). */
+/** Per-issuer tariff topic (docs/protocol.md). */
 export function tariffTopic(issuer: PeerId | string): string {
   return `/splitedge/tariff/1/${issuer.toString()}`;
 }

@@ -1,5 +1,5 @@
 /**
- * The settle protocol (DESIGN.md section 5): at each period end both sides compute the
+ * The settle protocol (docs/protocol.md): at each period end both sides compute the
  * SettlementStatement from the co-signed attestations and the tariff versions in force, compare,
  * and co-sign on a match; otherwise each records a dispute listing the differing lines. The net is
  * posted to the double-entry ledger in the same durable write that stores the co-signed statement.

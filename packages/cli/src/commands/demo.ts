@@ -5,7 +5,7 @@
  * bilaterally for several periods, plus a clearing intermediary serving the two edge ISPs that
  * clears one flow whose sender pays for both ends. It prints progress, a table of every co-signed settlement and
  * each operator's brokerage view, and writes `report.json`, which restates every settled period in
- * DESIGN.md section 7's scenario format next to the co-signed statement lines, so anyone can check
+ * docs/pricing.md, "splitedge simulate"'s scenario format next to the co-signed statement lines, so anyone can check
  * the money with `splitedge simulate` (the demo does that check itself before it exits).
  */
 import type { Command } from 'commander'

@@ -1,5 +1,5 @@
 /**
- * `splitedge simulate FILE.json`: evaluate a scenario (DESIGN.md section 7) and print the output
+ * `splitedge simulate FILE.json`: evaluate a scenario (docs/pricing.md, "splitedge simulate") and print the output
  * JSON on stdout. `-` reads the scenario from stdin. Bad input: one line on stderr naming the
  * field, exit 1; never a stack trace.
  */
