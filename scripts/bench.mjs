@@ -10,6 +10,7 @@ const benches = {
   views: 'packages/agent/dist/bench/views.js',
   clearing: 'packages/clearing/dist/bench/clearing.js',
   scale: 'packages/sim/dist/bench/scale.js',
+  internet: 'packages/sim/dist/bench/internet.js',
   ipfix: 'packages/agent/dist/bench/ipfix.js'
 }
 const [name, ...args] = process.argv.slice(2)

@@ -130,8 +130,8 @@ describe('agent: tariff gossip, rules and sync', function () {
     assert.ok(lastBody.ok)
     const now = Date.now()
     const cases: Array<[string, Uint8Array]> = []
-    // Stale: a new content under an old sequence number, genuinely signed by A.
-    cases.push(['stale-sequence', signed(a, tariffBody(a.peerId, 1, null, '0.5', now)).bytes])
+    // Equivocation: a new content under a sequence number A already used, genuinely signed by A.
+    cases.push(['equivocation', signed(a, tariffBody(a.peerId, 1, null, '0.5', now)).bytes])
     // Non-canonical: the same document with `v` as a two-byte integer.
     assert.deepEqual([...last.bytes.subarray(0, 4)], [0xa4, 0x61, 0x76, 0x01], 'envelope starts with {v: 1}')
     cases.push(['non-canonical', Uint8Array.from([0xa4, 0x61, 0x76, 0x18, 0x01, ...last.bytes.subarray(4)])])
@@ -146,6 +146,9 @@ describe('agent: tariff gossip, rules and sync', function () {
       assert.equal(await rejectedCount(B.agent, 'tariff', reason), before + 1, `${reason} counted`)
     }
     assert.equal((await B.store.latestTariff(a.peerId))?.id, last.id, 'the book is unchanged')
+    // Both signed versions of the equivocation are kept as evidence.
+    const evidence = await B.store.getMeta(`equivocation:${a.peerId}:1`) as { documents: Array<{ id: string }> } | undefined
+    assert.equal(evidence?.documents.length, 2)
     // The metric as Prometheus exposes it.
     const text = await B.agent.ctx.metrics.registry.metrics()
     for (const reason of ['stale-sequence', 'non-canonical', 'wrong-issuer', 'inside-notice', 'bad-signature', 'gap']) {

@@ -25,6 +25,7 @@ const MAX_CHAIN = 64
 export class TariffService {
   private readonly syncing = new Map<string, Promise<void>>()
   private readonly lastLogged = new Map<string, number>()
+  private lastRepublish: number | undefined
   /** Issuers whose tariffs we keep: our neighbours, plus any a clearer is told to follow. */
   readonly follows: Set<string>
 
@@ -284,8 +285,16 @@ export class TariffService {
     return d.ok ? { id: rec.id, pricing: d.value.body.pricing as PricingTariff } : undefined
   }
 
-  /** Re-announce our current tariff (after a neighbour connects, gossip may have missed it). */
+  /**
+   * Re-announce our current tariff after a neighbour connects (gossip may have missed it). At most
+   * once per interval: every neighbour also fetches our tariff by sync when it connects, and an
+   * announcement per connection would cost a hub D² messages when it starts (found by the
+   * Internet-scale simulation).
+   */
   async republish (): Promise<void> {
+    const now = this.ctx.now()
+    if (this.lastRepublish !== undefined && now - this.lastRepublish < this.ctx.config.intervalMs) return
+    this.lastRepublish = now
     const last = await this.ctx.store.latestTariff(this.ctx.identity.peerId)
     if (last !== undefined) await this.ctx.net.publish(tariffTopic(this.ctx.identity.peerId), last.bytes).catch(() => 0)
   }

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench -- internet [--quick] [--sizes 1000,10000] [--seed 1] [--report PATH] [--chart PATH | --no-chart]`
+ *
+ * Generates the `internet` AS graph at each size, runs one settlement cycle over it with real
+ * agents on the simulated network (faults off), prints progress and one JSON line per size, writes
+ * docs/internet.svg (degree CCDF at 1,000, 10,000 and 75,000; cost per agent against degree, one
+ * line per simulated N), and ends with one JSON line. `--quick` runs N = 1,000 only and writes no
+ * chart unless --chart is given. Section 3 of the issue (one libp2p agent with D borders) is not
+ * measured here yet: `high_degree` is null.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  COLORS, degreeBuckets, degreeCcdf, degrees, internetGraph, logLogChart, minus, perBorderSpread, runInternetCycle, seededRng, summarize,
+  type Bucket, type InternetCycleResult
+} from '../src/index.js'
+
+const args = process.argv.slice(2).filter(a => a !== 'internet')
+const flag = (name: string): boolean => args.includes(`--${name}`)
+const value = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined }
+const quick = flag('quick')
+const sizes = (value('sizes') ?? '1000').split(',').map(Number)
+const seed = Number(value('seed') ?? 1)
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
+const chartPath = flag('no-chart') ? undefined : (value('chart') ?? (quick ? undefined : resolve(root, 'docs/internet.svg')))
+const t0 = Date.now()
+const log = (line: string): void => { console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${line}`) }
+
+// The generator alone, at the sizes the chart shows.
+const shapes = [1000, 10_000, 75_000].map(n => {
+  const t = Date.now()
+  const g = internetGraph(n, seededRng(seed))
+  const d = degrees(g)
+  const s = { ...summarize(g, d), generate_ms: Date.now() - t }
+  console.log(JSON.stringify({ graph: s }))
+  return { n, ccdf: degreeCcdf(d) }
+})
+
+interface SizeReport { n: number, borders: number, max_degree: number, cycle_s: number, unsettled: number, attestations: number, buckets: Bucket[], after_tariffs: Bucket[] }
+const reports: SizeReport[] = []
+for (const n of sizes) {
+  const t = Date.now()
+  const r: InternetCycleResult = await runInternetCycle({ n, seed, progress: log })
+  const buckets = degreeBuckets(r.agents)
+  const after = degreeBuckets(minus(r.agents, r.tariffPhase))
+  const rep = { n, borders: r.borders, max_degree: r.maxDegree, cycle_s: (Date.now() - t) / 1000, unsettled: r.unsettled.length, attestations: r.attestations, buckets, after_tariffs: after }
+  reports.push(rep)
+  console.log(JSON.stringify({ ...rep, spread: perBorderSpread(buckets), spread_after_tariffs: perBorderSpread(after), events: r.events, unattributed_cpu_ms: Math.round(r.unattributedCpuMs), rss_mb: Math.round(process.memoryUsage().rss / 1e6) }))
+  const path = value('report')
+  if (path !== undefined) writeFileSync(path, JSON.stringify({ ...rep, agents: r.agents, tariffPhase: r.tariffPhase }))
+}
+
+if (chartPath !== undefined) {
+  mkdirSync(dirname(chartPath), { recursive: true })
+  writeFileSync(chartPath, logLogChart([
+    { title: 'Degree CCDF of the generated AS graph', xLabel: 'degree d (neighbours)', series: shapes.map((s, i) => ({ label: `N = ${s.n}`, color: COLORS[i] as string, points: s.ccdf })) },
+    { title: 'CPU ms per agent per cycle, by degree', xLabel: 'degree (bucket upper bound)', series: reports.map((r, i) => ({ label: `N = ${r.n}`, color: COLORS[i] as string, points: r.buckets.map(b => [b.hi, b.perAgent.cpuMs] as [number, number]) })) }
+  ], [
+    'Left: share of ASes with at least d neighbours (seed 1). Right: one cycle (tariffs, 2 intervals attested, 1 period settled),',
+    'real agents in the deterministic simulator, mean CPU per agent in each degree bucket; both axes logarithmic.'
+  ]))
+  log(`chart written to ${chartPath}`)
+}
+
+const last = reports[reports.length - 1] as SizeReport
+const spread = perBorderSpread(last.buckets)
+console.log(JSON.stringify({
+  agents: last.n,
+  borders: last.borders,
+  max_degree: last.max_degree,
+  cycle_s: last.cycle_s,
+  peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  per_border_cost_spread: spread.cpuMs,
+  per_border_spread: spread,
+  per_border_spread_after_tariffs: perBorderSpread(last.after_tariffs),
+  n_independence: null,
+  high_degree: null,
+  unsettled: last.unsettled,
+  wall_s: (Date.now() - t0) / 1000
+}))
+process.exit(last.unsettled === 0 ? 0 : 1)
