@@ -12,8 +12,7 @@ import { identityFromSeed, type Identity } from '@splitedge/wire'
 import { borderOf, openStore, type Store } from '@splitedge/store'
 import { seededRng } from '../rng.js'
 import { degrees } from '../topology.js'
-import { settle, type EventQueue } from '../world/time.js'
-import { HeapQueue } from './heap-queue.js'
+import { EventQueue, settle } from '../world/time.js'
 import { NO_FAULTS, SimNetwork } from '../world/net.js'
 import { internetGraph, type InternetGraph } from './graph.js'
 import { layerOf, neighbourStatuses, tariffOf, type Link } from './relations.js'
@@ -121,7 +120,7 @@ export async function runInternetCycle (opts: InternetCycleOptions): Promise<Int
   const progress = opts.progress ?? (() => {})
   const g = internetGraph(o.n, seededRng(o.seed))
   const deg = degrees(g)
-  const queue = new HeapQueue(START)
+  const queue = new EventQueue(START)
   const network = new SimNetwork(queue, seededRng(o.seed ^ 0x5eed), NO_FAULTS)
   const members = await startAll(g, o, queue, network, progress)
   progress(`${g.n} agents started, ${g.edges.length} borders`)

@@ -3,7 +3,6 @@
  * the traffic, the latencies and every fault; the run ends with the checkers of checkers.ts and a
  * summary. The same seed replays the same run, event for event.
  */
-import { createHash } from 'node:crypto'
 import { DEFECTS, type Defect } from '@splitedge/agent'
 import type { Store } from '@splitedge/store'
 import { below, seededRng, type Rng } from '../rng.js'
@@ -122,7 +121,7 @@ export async function runVopr (opts: VoprOptions): Promise<VoprResult> {
   // A crash the instant a push is acknowledged: whatever the agent promised must already be durable.
   if (faults.has('crash')) {
     acked.onAck = (node) => {
-      if (queue.now() >= faultsEnd || !isUp(node) || rng() >= 0.02) return
+      if (queue.now() >= faultsEnd || !isUp(node) || rng() >= 0.005) return
       crashNode(node)
       counts.crash = (counts.crash ?? 0) + 1
       queue.after(INTERVAL_MS, `restart ${node.name}`, async () => { if (!isUp(node)) await startNode(w, node) })
@@ -151,9 +150,9 @@ export async function runVopr (opts: VoprOptions): Promise<VoprResult> {
   if (hostility.equivocations.length > 0) counts.equivocate = hostility.equivocations.length
   const s = (performance.now() - t0) / 1000
   return {
-    seed: opts.seed, ok: violations.length === 0, agents, borders: edges.length, intervals, events: queue.log.length,
-    faults: counts, violations, events_per_s: Math.round(queue.log.length / Math.max(s, 0.001)),
-    logDigest: createHash('sha256').update(queue.log.join('\n')).digest('hex')
+    seed: opts.seed, ok: violations.length === 0, agents, borders: edges.length, intervals, events: queue.steps,
+    faults: counts, violations, events_per_s: Math.round(queue.steps / Math.max(s, 0.001)),
+    logDigest: queue.logDigest()
   }
 }
 

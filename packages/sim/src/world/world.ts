@@ -96,8 +96,8 @@ export async function runWorld (opts: WorldOptions): Promise<WorldResult> {
   const result = await collect(world, edges, o.periodIntervals * o.intervalMs)
   await stopAll(world, queue)
   return {
-    seed: o.seed, agents: o.agents, borders: edges.length, events: queue.log.length,
-    logDigest: createHash('sha256').update(queue.log.join('\n')).digest('hex'),
+    seed: o.seed, agents: o.agents, borders: edges.length, events: queue.steps,
+    logDigest: queue.logDigest(),
     ...result, net: { ...network.sent }
   }
 }
