@@ -46,7 +46,9 @@ export async function startStranger (seed: number, queue: EventQueue, network: S
       const junk = new Uint8Array(1 + below(rng, 64)).map(() => below(rng, 256))
       const forged = tariffDoc(stranger, issuer.identity.peerId, 1_000_000, null, queue.now(), '0.000001')
       const replayed = (await issuer.store?.tariffsOf(issuer.identity.peerId))?.[0]?.bytes
-      for (const bytes of [junk, forged, ...(replayed !== undefined ? [replayed] : [])]) await port.publish(topic, bytes)
+      const oversized = new Uint8Array(300 * 1024).fill(0xa5)
+      for (const bytes of [junk, forged, oversized, ...(replayed !== undefined ? [replayed] : [])]) await port.publish(topic, bytes)
+      await port.request(victim.identity.peerId, PROTOCOLS.border, oversized, { maxResponseBytes: 1024, timeoutMs: 10_000 }).catch(() => {})
       await port.request(victim.identity.peerId, PROTOCOLS.border, junk, { maxResponseBytes: 1024, timeoutMs: 10_000 }).catch(() => {})
       const report = encodeFrame(BorderRequest, { k: 'get-attestation', start: 0 })
       await port.request(victim.identity.peerId, PROTOCOLS.border, report, { maxResponseBytes: 1024, timeoutMs: 10_000 }).catch(() => {})

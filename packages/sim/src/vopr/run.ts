@@ -13,7 +13,7 @@ import { scheduleTraffic, type Acked } from './traffic.js'
 import { checkConservation, checkDisputes, checkDurable, checkLiveness, checkStatements, type CheckerName, type Violation } from './checkers.js'
 import { checkHostile, equivocate, startStranger, type Hostility } from './hostile.js'
 
-export const FAULTS = ['loss', 'duplicate', 'delay', 'partition', 'crash', 'skew', 'race', 'lie', 'inflate', 'stranger', 'equivocate'] as const
+export const FAULTS = ['loss', 'duplicate', 'delay', 'partition', 'crash', 'skew', 'skew-beyond', 'race', 'lie', 'inflate', 'stranger', 'equivocate'] as const
 export type Fault = typeof FAULTS[number]
 
 /** Each deliberate defect, and the checker that must catch it. */
@@ -60,6 +60,13 @@ function scheduleFaults (w: NodeWorld, rng: Rng, faults: ReadonlySet<Fault>, unt
       const back = at + INTERVAL_MS * (1 + below(rng, 3))
       queue.at(at, `crash ${node.name}`, () => { if (isUp(node)) { crashNode(node); counts.crash = (counts.crash ?? 0) + 1 } })
       queue.at(back, `restart ${node.name}`, async () => { if (!isUp(node)) await startNode(w, node) })
+    }
+    if (faults.has('skew-beyond') && rng() < 0.1) {
+      // A clock stepped past the allowance for one to two intervals, then corrected (as NTP would).
+      const node = nodes[below(rng, nodes.length)] as SimNode
+      const at = t + below(rng, INTERVAL_MS)
+      const off = (rng() < 0.5 ? -2 : 2) * CLOCK_ALLOWANCE_MS
+      queue.at(at, `skew ${node.name} ${off}`, () => { const was = node.skewMs; node.skewMs = off; counts['skew-beyond'] = (counts['skew-beyond'] ?? 0) + 1; queue.after(INTERVAL_MS * (1 + below(rng, 2)), `unskew ${node.name}`, () => { node.skewMs = was }) })
     }
     if (faults.has('partition') && rng() < 0.2) {
       const [a, b] = edges[below(rng, edges.length)] as [number, number]
