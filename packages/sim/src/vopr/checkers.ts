@@ -5,7 +5,8 @@
  * - agreement: both sides of a border hold byte-identical statements, and none changes once held;
  * - conservation: every ledger balances, and each neighbour account holds exactly what the
  *   co-signed statements say, once;
- * - model: a statement names exactly the attestations held for its period;
+ * - model: a statement names exactly the attestations held for its period, and its lines and net
+ *   are what the model computes from those attestations and the tariffs in force;
  * - liveness: once faults stop, every due period is settled on both sides, or left open on both
  *   sides by a usage dispute a revision may still resolve;
  * - disputes: where the two sides' own reports are beyond tolerance, both record the dispute and
@@ -13,7 +14,8 @@
  */
 import { borderOf, toMinorUnits, type Store } from '@splitedge/store'
 import { decodeDocument } from '@splitedge/wire'
-import { reconcile } from '@splitedge/agent'
+import { TariffView, assembleStatement, reconcile } from '@splitedge/agent'
+import { computeStatement } from '@splitedge/model'
 import type { Acked } from './traffic.js'
 import { ackKey } from './traffic.js'
 import { INTERVAL_MS, PERIOD_INTERVALS, type SimNode } from './nodes.js'
@@ -165,6 +167,31 @@ export async function checkDisputes (nodes: SimNode[], stores: Map<SimNode, Stor
       const got = d.ok ? d.value.body.lines.map(l => `${l.class}|${l.from}|${l.to}|${l.volume}`).sort() : []
       const want = r.lines.filter(l => l.volume !== '0' || got.some(g => g.startsWith(`${l.class}|${l.from}|${l.to}|`))).map(l => `${l.class}|${l.from}|${l.to}|${l.volume}`).sort()
       if (JSON.stringify(got) !== JSON.stringify(want)) out.push({ checker: 'disputes', detail: `${name}: attested ${got.join(',')}, the lower figures are ${want.join(',')}` })
+    }
+  }
+  return out
+}
+
+/** Every statement with attestations recomputed by the model from the attestations and tariffs its agent holds. */
+export async function checkModel (nodes: SimNode[], stores: Map<SimNode, Store>, edges: Array<[number, number]>): Promise<Violation[]> {
+  const out: Violation[] = []
+  for (const [a, b] of edges) {
+    const [x, y] = [nodes[a] as SimNode, nodes[b] as SimNode]
+    const border = borderOf(x.identity.peerId, y.identity.peerId)
+    const parties: [string, string] = x.identity.peerId < y.identity.peerId ? [x.identity.peerId, y.identity.peerId] : [y.identity.peerId, x.identity.peerId]
+    const store = stores.get(x) as Store
+    const view = new TariffView(store)
+    for (const st of await store.listStatements(border)) {
+      const d = decodeDocument(st.bytes, 'settlement-statement')
+      if (!d.ok || d.value.body.attestations.length === 0) continue
+      const body = d.value.body
+      const atts = (await store.listAttestations(border, body.period.start, body.period.end)).flatMap(r => {
+        const doc = decodeDocument(r.bytes, 'usage-attestation')
+        return doc.ok ? [{ id: r.id, doc: doc.value }] : []
+      })
+      const model = computeStatement(await assembleStatement(parties, PERIOD_INTERVALS, atts, async (issuer, t) => await view.inForce(issuer, t)))
+      const lines = (ls: ReadonlyArray<{ kind: string, class: string | null, from: string, to: string, volume: string, amount: string }>): string => JSON.stringify(ls.map(l => [l.kind, l.class, l.from, l.to, l.volume, l.amount]))
+      if (model.net !== body.net || lines(model.lines) !== lines(body.lines)) out.push({ checker: 'model', detail: `${x.name}-${y.name} period ${body.period.start}: statement net ${body.net}, the model computes ${model.net}` })
     }
   }
   return out

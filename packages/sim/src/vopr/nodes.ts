@@ -13,11 +13,21 @@ import type { PricingTariff } from '@splitedge/model'
 import type { EventQueue } from '../world/time.js'
 import type { SimNetwork } from '../world/net.js'
 
+/** A memory-level database whose writes fail, as a full or broken disk's would, while `failing`. */
+export class FlakyLevel extends MemoryLevel<string, Uint8Array> {
+  failing = false
+  // abstract-level's hook for every batch, sublevels included; not in its public types.
+  async _batch (operations: unknown, options: unknown): Promise<void> {
+    if (this.failing) throw Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR', cause: Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }) })
+    return await (MemoryLevel.prototype as unknown as { _batch: (o: unknown, p: unknown) => Promise<void> })._batch.call(this, operations, options)
+  }
+}
+
 export interface SimNode {
   index: number
   name: string
   identity: Identity
-  db: MemoryLevel<string, Uint8Array>
+  db: FlakyLevel
   /** Clock offset of this node (ms), within or beyond the allowance. */
   skewMs: number
   generation: number
@@ -35,7 +45,7 @@ export async function makeNodes (seed: number, n: number): Promise<SimNode[]> {
     index: i,
     name: `a${i}`,
     identity: await identityFromSeed(createHash('sha256').update(`splitedge/vopr/${seed}/${i}`).digest()),
-    db: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }),
+    db: new FlakyLevel({ valueEncoding: 'view' }),
     skewMs: 0,
     generation: 0,
     agent: undefined,

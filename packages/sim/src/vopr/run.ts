@@ -10,10 +10,10 @@ import { EventQueue, settle } from '../world/time.js'
 import { NO_FAULTS, SimNetwork } from '../world/net.js'
 import { CLOCK_ALLOWANCE_MS, INTERVAL_MS, PERIOD_INTERVALS, crashNode, isUp, makeNodes, startNode, type NodeWorld, type SimNode } from './nodes.js'
 import { scheduleTraffic, type Acked } from './traffic.js'
-import { checkConservation, checkDisputes, checkDurable, checkLiveness, checkStatements, type CheckerName, type Violation } from './checkers.js'
+import { checkConservation, checkDisputes, checkDurable, checkLiveness, checkModel, checkStatements, type CheckerName, type Violation } from './checkers.js'
 import { checkHostile, equivocate, startStranger, type Hostility } from './hostile.js'
 
-export const FAULTS = ['loss', 'duplicate', 'delay', 'partition', 'crash', 'skew', 'skew-beyond', 'race', 'lie', 'inflate', 'stranger', 'equivocate'] as const
+export const FAULTS = ['loss', 'duplicate', 'delay', 'partition', 'isolate', 'crash', 'disk', 'skew', 'skew-beyond', 'race', 'lie', 'inflate', 'stranger', 'equivocate'] as const
 export type Fault = typeof FAULTS[number]
 
 /** Each deliberate defect, and the checker that must catch it. */
@@ -61,12 +61,32 @@ function scheduleFaults (w: NodeWorld, rng: Rng, faults: ReadonlySet<Fault>, unt
       queue.at(at, `crash ${node.name}`, () => { if (isUp(node)) { crashNode(node); counts.crash = (counts.crash ?? 0) + 1 } })
       queue.at(back, `restart ${node.name}`, async () => { if (!isUp(node)) await startNode(w, node) })
     }
+    if (faults.has('disk') && rng() < 0.15) {
+      // The disk refuses every write for a quarter of an interval: nothing may be acknowledged meanwhile.
+      const node = nodes[below(rng, nodes.length)] as SimNode
+      const at = t + below(rng, INTERVAL_MS)
+      queue.at(at, `disk fails ${node.name}`, () => { node.db.failing = true; counts.disk = (counts.disk ?? 0) + 1 })
+      queue.at(at + INTERVAL_MS / 4, `disk back ${node.name}`, () => { node.db.failing = false })
+    }
+    if (faults.has('isolate') && rng() < 0.08) {
+      // Every border of one agent cut at once, healed one to two intervals later.
+      const node = nodes[below(rng, nodes.length)] as SimNode
+      const links = edges.filter(([a, b]) => a === node.index || b === node.index).map(([a, b]) => [(nodes[a] as SimNode).identity.peerId, (nodes[b] as SimNode).identity.peerId] as const)
+      const at = t + below(rng, INTERVAL_MS)
+      queue.at(at, `isolate ${node.name}`, () => { for (const [x, y] of links) network.setCut(x, y, true); counts.isolate = (counts.isolate ?? 0) + 1 })
+      queue.at(at + INTERVAL_MS * (1 + below(rng, 2)), `rejoin ${node.name}`, () => { for (const [x, y] of links) network.setCut(x, y, false) })
+    }
     if (faults.has('skew-beyond') && rng() < 0.1) {
       // A clock stepped past the allowance for one to two intervals, then corrected (as NTP would).
       const node = nodes[below(rng, nodes.length)] as SimNode
       const at = t + below(rng, INTERVAL_MS)
       const off = (rng() < 0.5 ? -2 : 2) * CLOCK_ALLOWANCE_MS
-      queue.at(at, `skew ${node.name} ${off}`, () => { const was = node.skewMs; node.skewMs = off; counts['skew-beyond'] = (counts['skew-beyond'] ?? 0) + 1; queue.after(INTERVAL_MS * (1 + below(rng, 2)), `unskew ${node.name}`, () => { node.skewMs = was }) })
+      queue.at(at, `skew ${node.name} ${off}`, () => {
+        const was = node.skewMs
+        node.skewMs = off
+        counts['skew-beyond'] = (counts['skew-beyond'] ?? 0) + 1
+        queue.after(INTERVAL_MS * (1 + below(rng, 2)), `unskew ${node.name}`, () => { if (queue.now() < until) node.skewMs = was })
+      })
     }
     if (faults.has('partition') && rng() < 0.2) {
       const [a, b] = edges[below(rng, edges.length)] as [number, number]
@@ -119,6 +139,7 @@ export async function runVopr (opts: VoprOptions): Promise<VoprResult> {
   const edges = ringOf(agents)
   for (const [a, b] of edges) network.link((nodes[a] as SimNode).identity.peerId, (nodes[b] as SimNode).identity.peerId)
   if (faults.has('skew')) for (const n of nodes) n.skewMs = Math.floor((rng() * 2 - 1) * CLOCK_ALLOWANCE_MS * 0.4)
+  const baseSkew = nodes.map(n => n.skewMs)
   const w: NodeWorld = { queue, network, nodes, edges, defects: new Set(opts.break !== undefined ? [opts.break] : []) }
   for (const n of nodes) await startNode(w, n)
   const counts: Record<string, number> = {}
@@ -143,6 +164,8 @@ export async function runVopr (opts: VoprOptions): Promise<VoprResult> {
   await runUntil(queue, rng, faultsEnd, (t) => opts.progress?.(t - START, end - START))
   // Faults stop: every border heals, every node is up, no more loss; then liveness is due.
   network.faults = NO_FAULTS
+  // Disks work again and every clock is back within the allowance.
+  for (const [i, n] of nodes.entries()) { n.db.failing = false; n.skewMs = baseSkew[i] ?? 0 }
   for (const [a, b] of edges) network.setCut((nodes[a] as SimNode).identity.peerId, (nodes[b] as SimNode).identity.peerId, false)
   for (const n of nodes) if (!isUp(n)) await startNode(w, n)
   // An equivocation once every node is up and nothing is lost: each neighbour must see both versions.
@@ -169,6 +192,7 @@ async function check (nodes: SimNode[], edges: Array<[number, number]>, acked: A
     ...await checkDurable(nodes, stores, acked),
     ...await checkStatements(nodes, stores, edges, new Map()),
     ...await checkConservation(nodes, stores, edges),
+    ...await checkModel(nodes, stores, edges),
     ...await checkLiveness(nodes, stores, edges, due),
     ...await checkDisputes(nodes, stores, edges, due, '0.01'),
     ...await checkHostile(nodes, stores, edges, hostility)

@@ -39,6 +39,7 @@ function send (queue: EventQueue, acked: Acked, p: Push, attempt: number): void 
     acked.onAck?.(p.node)
   }, (err: UsageError | Error) => {
     if ('code' in err && (err.code === 'interval-closed' || err.code === 'before-border')) { acked.refusedClosed++; return }
+    // A full disk (507), a store closed by a crash, a lost answer: not acknowledged; try again later.
     retry()
   })
 }
