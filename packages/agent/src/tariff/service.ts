@@ -150,10 +150,18 @@ export class TariffService {
   }
 
   /** Fetch a neighbour's current tariff and any versions between it and the last we hold. */
+  /**
+   * Fetch `peer`'s current tariff and any versions we lack. Best effort, and never rejects: callers
+   * fire it and carry on, so a failure (the peer gone, our disk full) is logged and the next
+   * connection or tick tries again. An unhandled rejection would end the process (found by the
+   * simulator's disk fault).
+   */
   async sync (peer: string): Promise<void> {
     const running = this.syncing.get(peer)
     if (running !== undefined) return await running
-    const p = this.doSync(peer).finally(() => this.syncing.delete(peer))
+    const p = this.doSync(peer)
+      .catch((err: Error) => { this.ctx.log.warn({ peer, err: err.message }, 'tariff sync failed; will retry') })
+      .finally(() => this.syncing.delete(peer))
     this.syncing.set(peer, p)
     return await p
   }
