@@ -22,6 +22,12 @@ describe('vopr: seeded fault simulation of real agents', function () {
     for (const k of ['crash', 'partition', 'lost', 'duplicated']) assert.ok((faults[k] ?? 0) > 0, `${k}: ${faults[k] ?? 0}`)
   })
 
+  it('keeps the seeds that found real bugs: 4054, a full disk during a tariff sync (an unhandled rejection)', async () => {
+    const r = await runVopr({ seed: 4054 })
+    assert.deepEqual(r.violations, [])
+    assert.ok((r.faults.disk ?? 0) > 0, 'the disk fault happened')
+  })
+
   it('the same seed gives a byte-identical event log', async () => {
     const [a, b] = [await runVopr({ seed: 42, intervals: 12 }), await runVopr({ seed: 42, intervals: 12 })]
     assert.equal(a.logDigest, b.logDigest)
