@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { getJson, killAll, runCli, spawnAgent, stopAgent, tempDir, waitFor, writeNetwork, type AgentFiles } from './helpers.js'
+import { getJson, killAll, runCli, spawnAgent, stopAgent, tempDir, waitFor, writeNetwork, type AgentFiles, freePort } from './helpers.js'
 
 describe('splitedge CLI with an agent', function () {
   this.timeout(60_000)
@@ -52,7 +52,7 @@ describe('splitedge CLI with an agent', function () {
   })
 
   it('tariff publish reaches a running agent and tariff show shows it', async () => {
-    const [fa] = await writeNetwork(tmp!.dir, [{ name: 'solo', p2p: 47492, http: 47493 }], [], {
+    const [fa] = await writeNetwork(tmp!.dir, [{ name: 'solo', p2p: await freePort(), http: await freePort() }], [], {
       intervalMs: 1000, graceMs: 100, periodIntervals: 2, seed: 'cli', prices: ['0.000002']
     }) as [AgentFiles]
     const agent = spawnAgent(fa)

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { openStore } from '@splitedge/store'
 import {
-  getJson, killAll, spawnAgent, stopAgent, tempDir, waitFor, writeNetwork, type AgentFiles, type AgentProcess
+  getJson, killAll, spawnAgent, stopAgent, tempDir, waitFor, writeNetwork, type AgentFiles, type AgentProcess, freePort
 } from './helpers.js'
 
 interface StatementView { neighbour: string, id: string, period: { start: number, end: number }, net: string }
@@ -28,7 +28,7 @@ describe('agent processes: kill -9 at any point loses nothing and doubles nothin
 
   it('keeps every acknowledged document on both sides once, balanced ledgers, and settles after restarts', async () => {
     tmp = await tempDir('splitedge-crash-')
-    const [fa, fb] = await writeNetwork(tmp.dir, [{ name: 'a', p2p: 47480, http: 47482 }, { name: 'b', p2p: 47481, http: 47483 }], [[0, 1]], {
+    const [fa, fb] = await writeNetwork(tmp.dir, [{ name: 'a', p2p: await freePort(), http: await freePort() }, { name: 'b', p2p: await freePort(), http: await freePort() }], [[0, 1]], {
       intervalMs: 1000, graceMs: 200, periodIntervals: 2, seed: 'crash', prices: ['0.000002', '0.000001']
     }) as [AgentFiles, AgentFiles]
     const A = spawnAgent(fa)

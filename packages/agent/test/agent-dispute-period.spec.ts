@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict'
 import { decodeDocument, type Identity } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
-import { configFor, makeIdentities, pricing, sleep, startAgent, waitFor, type Running, postJson } from './agent-fixtures.js'
+import { configFor, makeIdentities, pricing, sleep, startAgent, waitFor, type Running, postJson, freePorts } from './agent-fixtures.js'
 
-const PORTS = [48610, 48611]
+// Ports are chosen free when the tests start (see freePorts).
+const PORTS: number[] = []
 const INTERVAL = 800
 const INTERVALS = 2
 const LEN = INTERVAL * INTERVALS
@@ -22,6 +23,7 @@ describe('agent: a fully disputed period settles after a revision', function () 
   let A: Running
   let B: Running
 
+  before(async () => { PORTS.push(...await freePorts(2)) })
   before(async () => {
     ids = await makeIdentities(2)
     A = await startAgent(configFor(0, ids, PORTS, [[0, 1]], opts), ids[0]!, undefined, { http: true })

@@ -10,9 +10,10 @@ import assert from 'node:assert/strict'
 import { decodeDocument, type Identity } from '@splitedge/wire'
 import { borderOf, type DisputeRecord } from '@splitedge/store'
 import { HttpError, requireLoopback } from '../src/http/api.js'
-import { configFor, makeIdentities, pricing, sleep, startAgent, waitFor, type Running, postJson } from './agent-fixtures.js'
+import { configFor, makeIdentities, pricing, sleep, startAgent, waitFor, type Running, postJson, freePorts } from './agent-fixtures.js'
 
-const PORTS = [48600, 48601]
+// Ports are chosen free when the tests start (see freePorts).
+const PORTS: number[] = []
 const INTERVAL = 800
 const INTERVALS = 4
 const LEN = INTERVAL * INTERVALS
@@ -46,6 +47,7 @@ describe('agent: resolving usage disputes by revision', function () {
     assert.equal(res.status, 200, JSON.stringify(res.body))
   }
 
+  before(async () => { PORTS.push(...await freePorts(2)) })
   before(async () => {
     ids = await makeIdentities(2)
     A = await startAgent(configFor(0, ids, PORTS, [[0, 1]], opts), ids[0]!, undefined, { http: true })

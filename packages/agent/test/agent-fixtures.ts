@@ -111,6 +111,20 @@ export async function ask (node: NetNode, peer: string, protocol: string, bytes:
   }
 }
 
+/**
+ * `n` distinct TCP ports on loopback that were free a moment ago (all held open until all are
+ * chosen, so none repeats). Tests take their ports here: a fixed port can be an ephemeral port that
+ * another connection on the machine happens to hold.
+ */
+export async function freePorts (n: number): Promise<number[]> {
+  const { createServer } = await import('node:net')
+  const servers = Array.from({ length: n }, () => createServer())
+  await Promise.all(servers.map(async s => await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))))
+  const ports = servers.map(s => (s.address() as { port: number }).port)
+  await Promise.all(servers.map(async s => await new Promise<void>(resolve => s.close(() => resolve()))))
+  return ports
+}
+
 /** A TCP port on loopback that was free a moment ago. */
 export async function freePort (): Promise<number> {
   const { createServer } = await import('node:net')

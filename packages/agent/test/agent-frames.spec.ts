@@ -14,9 +14,10 @@ import {
 import { borderOf } from '@splitedge/store'
 import { BorderRequest, BorderResponse, decodeFrame, encodeFrame, MAX_FRAME_BYTES, PROTOCOLS, SettleRequest, TariffSyncRequest } from '../src/protocol/frames.js'
 import type { NetNode } from '../src/net/index.js'
-import { ask, configFor, makeIdentities, pricing, rawNode, rejectedCount, startAgent, waitFor, type Running } from './agent-fixtures.js'
+import { ask, configFor, makeIdentities, pricing, rawNode, rejectedCount, startAgent, waitFor, type Running, freePorts } from './agent-fixtures.js'
 
-const PORTS = [47460, 47461, 47462]
+// Ports are chosen free when the tests start (see freePorts).
+const PORTS: number[] = []
 const INTERVAL = 500
 const opts = { intervalMs: INTERVAL, periodIntervals: 2 }
 
@@ -28,6 +29,7 @@ describe('agent: malformed protocol frames and oversized messages', function () 
   let M: NetNode
   let N: NetNode
 
+  before(async () => { PORTS.push(...await freePorts(3)) })
   before(async () => {
     ids = await makeIdentities(4) // A, B, M, N
     const [a, b, m, n] = ids as [Identity, Identity, Identity, Identity]

@@ -9,9 +9,10 @@ import { decodeDocument, verifyDocument, type Identity, type SettlementStatement
 import { borderOf, fromMinorUnits, type Store } from '@splitedge/store'
 import { add, computeStatement, dec, format, isZero, neg, ZERO, type Dec, type PricingTariff } from '@splitedge/model'
 import { assembleStatement } from '../src/settle/assemble.js'
-import { configFor, makeIdentities, pricing, startAgent, waitFor, type Running } from './agent-fixtures.js'
+import { configFor, freePorts, makeIdentities, pricing, startAgent, waitFor, type Running } from './agent-fixtures.js'
 
-const PORTS = [47440, 47441, 47442, 47443, 47444]
+// Ports are chosen free when the test starts (see freePorts).
+const PORTS: number[] = []
 // A line 0-1-2-3-4 with a chord 1-3: transit in the middle, edges at the ends.
 const EDGES: Array<[number, number]> = [[0, 1], [1, 2], [2, 3], [3, 4], [1, 3]]
 const opts = { intervalMs: 500, periodIntervals: 2, noise: 0.001, tolerance: '0.01' }
@@ -35,6 +36,7 @@ describe('agent: a five-agent network settles by the model and conserves money',
 
   it('co-signs byte-identical statements equal to the model, and received minus paid sums to zero per period', async () => {
     const ids = await makeIdentities(5)
+    PORTS.push(...await freePorts(5))
     for (let i = 0; i < 5; i++) running.push(await startAgent(configFor(i, ids, PORTS, EDGES, opts), ids[i]!))
     for (let i = 0; i < 5; i++) await running[i]!.agent.tariffs.publishOwn(tariffOf(i, ids), 0)
 

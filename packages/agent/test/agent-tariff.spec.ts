@@ -17,10 +17,11 @@ import { PROTOCOLS } from '../src/protocol/frames.js'
 import { encodeFrame, TariffSyncRequest } from '../src/protocol/frames.js'
 import { peerScore, publish, tariffTopic, type NetNode } from '../src/net/index.js'
 import {
-  ask, configFor, makeIdentities, pricing, rawNode, rejectedCount, sleep, startAgent, waitFor, type Running
+  ask, configFor, makeIdentities, pricing, rawNode, rejectedCount, sleep, startAgent, waitFor, type Running, freePorts
 } from './agent-fixtures.js'
 
-const PORTS = [47400, 47401, 47402, 47403]
+// Ports are chosen free when the tests start (see freePorts).
+const PORTS: number[] = []
 const opts = { intervalMs: 500, periodIntervals: 2 }
 
 function tariffBody (issuer: string, seq: number, previous: string | null, price: string, now: number, noticeMs = 0, effective = now + noticeMs): TariffBody {
@@ -44,6 +45,7 @@ describe('agent: tariff gossip, rules and sync', function () {
   const strangerGot: string[] = []
   let v1: { bytes: Uint8Array, id: string }
 
+  before(async () => { PORTS.push(...await freePorts(4)) })
   before(async () => {
     ids = await makeIdentities(5) // A, B, C, M, N
     const [a, b, c, m, n] = ids as [Identity, Identity, Identity, Identity, Identity]

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryLevel } from 'memory-level'
 import { type Identity } from '@splitedge/wire'
-import { configFor, makeIdentities, startAgent } from './agent-fixtures.js'
+import { configFor, makeIdentities, startAgent, freePorts } from './agent-fixtures.js'
 
-const PORTS = [48620, 48621]
+// Ports are chosen free when the tests start (see freePorts).
+const PORTS: number[] = []
 const INTERVAL = 60_000
 const START = 1_700_000_040_000 // a multiple of INTERVAL
 // The agent's clock stands at START: the border's first interval is START, so the file's rows count.
@@ -23,6 +24,7 @@ describe('agent: usage from a file', function () {
   let dir = ''
   let ids: Identity[]
   let tariff = ''
+  before(async () => { PORTS.push(...await freePorts(2)) })
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'splitedge-usage-file-'))
     ids = await makeIdentities(2)

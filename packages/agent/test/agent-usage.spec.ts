@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict'
 import { decodeDocument, type Identity } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
-import { configFor, makeIdentities, pricing, startAgent, waitFor, type Running } from './agent-fixtures.js'
+import { configFor, makeIdentities, pricing, startAgent, waitFor, type Running, freePorts } from './agent-fixtures.js'
 
-const PORTS = [47420, 47421]
+// Ports are chosen free when the tests start (see freePorts).
+const PORTS: number[] = []
 const INTERVAL = 500
 const opts = { intervalMs: INTERVAL, periodIntervals: 2, tolerance: '0.01', usage: { source: 'http' }, http: { host: '127.0.0.1', port: 0 } }
 
@@ -26,6 +27,7 @@ describe('agent: usage pushes, reconciliation and the HTTP API', function () {
   let period = 0
   let border = ''
 
+  before(async () => { PORTS.push(...await freePorts(2)) })
   before(async () => {
     ids = await makeIdentities(2)
     A = await startAgent(configFor(0, ids, PORTS, [[0, 1]], opts), ids[0]!, undefined, { http: true })

@@ -9,10 +9,11 @@ import { createSocket } from 'node:dgram'
 import { MemoryLevel } from 'memory-level'
 import { type Identity } from '@splitedge/wire'
 import type { Agent } from '../src/agent.js'
-import { configFor, makeIdentities, startAgent, waitFor } from './agent-fixtures.js'
+import { configFor, makeIdentities, startAgent, waitFor, freePorts } from './agent-fixtures.js'
 import { encodeIpfix, flowTemplate, flowValues, ip, type TestFlow } from './flow-encode.js'
 
-const PORTS = [48640, 48641]
+// Ports are chosen free when the tests start (see freePorts).
+const PORTS: number[] = []
 const INTERVAL = 60_000
 const T = flowTemplate(1024, false)
 
@@ -31,6 +32,7 @@ async function counter (agent: Agent, name: string, labels: Record<string, strin
 describe('agent: flow collector over UDP', function () {
   this.timeout(30_000)
   let ids: Identity[]
+  before(async () => { PORTS.push(...await freePorts(2)) })
   before(async () => { ids = await makeIdentities(2) })
 
   const config = (usage: Record<string, unknown> = {}): ReturnType<typeof configFor> => configFor(0, ids, PORTS, [[0, 1]], {

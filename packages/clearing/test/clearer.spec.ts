@@ -13,7 +13,8 @@ import {
 import { QuoteRequestFrame, QuoteResponseFrame, type EvidenceItem } from '../src/frames.js'
 import { clearerConfig, identities, pricing, startClearer, startOperator, waitFor } from './fixtures.js'
 
-const PORTS = { a: 48101, b: 48102, clearer: 48103, stranger: 48104 }
+// Ports are chosen free when the tests start.
+const PORTS = { a: 0, b: 0, clearer: 0, stranger: 0 }
 const PERIOD_MS = 2000
 
 describe('clearing: clearer over libp2p', function () {
@@ -24,6 +25,11 @@ describe('clearing: clearer over libp2p', function () {
   const stops: Array<() => Promise<void>> = []
 
   before(async () => {
+    const { createServer } = await import('node:net')
+    const servers = Array.from({ length: 4 }, () => createServer())
+    await Promise.all(servers.map(async s => await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))))
+    ;[PORTS.a, PORTS.b, PORTS.clearer, PORTS.stranger] = servers.map(s => (s.address() as { port: number }).port) as [number, number, number, number]
+    await Promise.all(servers.map(async s => await new Promise<void>(resolve => s.close(() => resolve()))))
     ids = await identities(4)
     const [ia, ib, ic] = ids as [Identity, Identity, Identity]
     a = await startOperator('A', ia, PORTS.a, [ic.peerId])
