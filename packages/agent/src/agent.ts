@@ -325,12 +325,16 @@ export class Agent {
     let start = this.settleCursor.get(peer) ?? periodOf(await this.border.since(peer), ctx.config.intervalMs, ctx.config.periodIntervals).start
     // The cursor is the oldest period not yet done; it only moves past a period that is done.
     this.settleCursor.set(peer, start)
-    for (let n = 0; n < 64 && start + len + ctx.config.graceMs <= now; n++, start += len) {
+    // At most 64 settle exchanges a pass, but every due period is visited: a period held open by an
+    // old usage dispute must not keep later periods from settling (found by the simulator: a dispute
+    // left open for 64 periods stopped every later settlement of the border).
+    for (let tries = 0; tries < 64 && start + len + ctx.config.graceMs <= now; start += len) {
       const p: Period = { start, end: start + len }
       if ((await ctx.store.getStatement(border, start)) !== undefined) { this.advance(peer, start, len); continue }
       const dispute = await ctx.store.getDispute('settlement', border, String(start).padStart(16, '0'))
       if (dispute !== undefined && dispute.status === 'open') { this.advance(peer, start, len); continue }
       if (!first && now < p.end + ctx.config.graceMs + ctx.config.intervalMs) break
+      tries++
       let outcome = await this.settle.settle(peer, p)
       if (outcome === 'retry') outcome = await this.settle.settle(peer, p)
       if (outcome === 'settled' || outcome === 'declined' || outcome === 'disputed') { this.advance(peer, start, len); continue }

@@ -28,6 +28,11 @@ describe('vopr: seeded fault simulation of real agents', function () {
     assert.ok((r.faults.disk ?? 0) > 0, 'the disk fault happened')
   })
 
+  it('keeps seed 5 at 16 agents and 200 intervals: a period held open by an old usage dispute blocked every settlement 64 periods later', async () => {
+    const r = await runVopr({ seed: 5, agents: 16, intervals: 200 })
+    assert.deepEqual(r.violations, [])
+  })
+
   it('the same seed gives a byte-identical event log', async () => {
     const [a, b] = [await runVopr({ seed: 42, intervals: 12 }), await runVopr({ seed: 42, intervals: 12 })]
     assert.equal(a.logDigest, b.logDigest)

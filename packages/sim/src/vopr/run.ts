@@ -31,6 +31,8 @@ export interface VoprOptions {
   intervals?: number
   faults?: ReadonlySet<Fault>
   break?: Defect
+  /** Look at the nodes (their stores are open) before they stop: for debugging a failing seed. */
+  inspect?: (nodes: readonly SimNode[]) => Promise<void>
   /** Called now and then with the virtual time reached, for progress on long runs. */
   progress?: (done: number, total: number) => void
 }
@@ -172,6 +174,7 @@ export async function runVopr (opts: VoprOptions): Promise<VoprResult> {
   if (faults.has('equivocate')) queue.after(INTERVAL_MS, 'equivocate a1', async () => { await equivocate(queue, network, nodes[1] as SimNode, hostility) })
   await runUntil(queue, rng, end, (t) => opts.progress?.(t - START, end - START))
   const violations = await check(nodes, edges, acked, { from: first, to: faultsEnd }, hostility)
+  await opts.inspect?.(nodes)
   await stopAll(queue, nodes)
   counts.lost = network.sent.lost
   counts.duplicated = network.sent.duplicated
