@@ -127,12 +127,7 @@ export async function freePorts (n: number): Promise<number[]> {
 
 /** A TCP port on loopback that was free a moment ago. */
 export async function freePort (): Promise<number> {
-  const { createServer } = await import('node:net')
-  const s = createServer()
-  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as { port: number }).port
-  await new Promise<void>(resolve => s.close(() => resolve()))
-  return port
+  return (await freePorts(1))[0] as number
 }
 
 export const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))

@@ -5,24 +5,12 @@
  * usage attested in the receiving side's class names.
  */
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { decodeDocument, docId, type SettlementStatement } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
 import { computeStatement, type PricingTariff } from '@splitedge/model'
 import { assembleStatement, assemblePeriodFees } from '../src/settle/assemble.js'
 import type { TariffInForce } from '../src/tariff/view.js'
-import { configFor, makeIdentities, pricing, sleep, startAgent, waitFor, type Running } from './agent-fixtures.js'
-
-async function freePorts (n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, async () => await new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { resolve(s) })
-  })))
-  const ports = servers.map(s => { const a = s.address(); return typeof a === 'object' && a !== null ? a.port : 0 })
-  await Promise.all(servers.map(async s => await new Promise(resolve => s.close(resolve))))
-  return ports
-}
+import { configFor, makeIdentities, pricing, sleep, startAgent, waitFor, type Running, freePorts } from './agent-fixtures.js'
 
 const INTERVAL = 800
 const INTERVALS = 2

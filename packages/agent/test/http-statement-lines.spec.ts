@@ -6,11 +6,10 @@
  * against the tariff in force on two agents that co-sign a period.
  */
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { computeStatement, format, normalize, parseDec, resolveWeights, roundHalfEven, sub, type PricingTariff } from '@splitedge/model'
 import { explainLine, type AppliedLine } from '../src/http/statement-lines.js'
 import { CSV_COLUMNS } from '../src/http/csv.js'
-import { configFor, makeIdentities, pricing, startAgent, waitFor, type Running } from './agent-fixtures.js'
+import { configFor, makeIdentities, pricing, startAgent, waitFor, type Running, freePorts } from './agent-fixtures.js'
 
 const U = 'network-u'
 const V = 'network-v'
@@ -127,13 +126,3 @@ function parseCsv (text: string): string[][] {
   }))
 }
 
-async function freePorts (n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, async () => await new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { resolve(s) })
-  })))
-  const ports = servers.map(s => { const x = s.address(); return typeof x === 'object' && x !== null ? x.port : 0 })
-  await Promise.all(servers.map(async s => await new Promise(resolve => s.close(resolve))))
-  return ports
-}
