@@ -13,22 +13,14 @@
  * very tariff versions the line names, so what is shown is what was signed. The dashboard's
  * statements view and `GET /v1/statements.csv` both read this.
  */
+import type { StatementLine } from '@splitedge/wire'
 import {
   ONE, format, messageFeeOf, mul, normalize, parseDec, resolvePeriodFee, resolveWeights, senderClass,
   type Dec, type PricingTariff
 } from '@splitedge/model'
 
-/** A signed statement line as it is on the wire (PeerIds, tariff ids). */
-export interface WireLine {
-  kind: string
-  class: string | null
-  from: string
-  to: string
-  volume: string
-  tariffs: Record<string, string>
-  factors: Record<string, string>
-  amount: string
-}
+/** A signed statement line as it is on the wire (PeerIds, tariff ids): the wire package's type. */
+export type WireLine = StatementLine
 
 /** What one side's tariff version applied on a line. Decimals are exact strings; null: not applicable or unknown. */
 export interface AppliedSide {
