@@ -39,6 +39,7 @@ for pkg in packages/*/; do
   cp "$pkg/package.json" "$app/$pkg/"
   [ -d "$pkg/dist/src" ] && cp -a "$pkg/dist/src" "$app/$pkg/dist/"
   [ -d "$pkg/bin" ] && cp -a "$pkg/bin" "$app/$pkg/"
+  [ -d "$pkg/ui" ] && cp -a "$pkg/ui" "$app/$pkg/"
 done
 
 # Production dependency closure. Nested node_modules come with their parent directory; the

@@ -6,9 +6,9 @@ import type { Logger } from 'pino'
 import type { Identity } from '@splitedge/wire'
 import type { Store } from '@splitedge/store'
 import type { AgentConfig, Neighbour } from './config/load.js'
-import type { NetNode } from './net/index.js'
-import type { NetPort } from './net/port.js'
-import type { AgentMetrics } from './http/metrics.js'
+import type { NetNode } from '@splitedge/node'
+import type { NetPort } from '@splitedge/node'
+import type { AgentMetrics } from './metrics.js'
 
 export interface AgentContext {
   config: AgentConfig

@@ -6,7 +6,7 @@
  * - `loadConfig` / `checkConfig`: the agent's YAML configuration, with errors that name the field.
  * - `loadTariffFile` / `checkTariffFile`: an operator's hand-written tariff YAML.
  * - `reconcile`: the pure reconciliation rule of the border protocol.
- * - `net`: the libp2p wiring (node, neighbours, request/response, topics, counters).
+ * - the networking and HTTP plumbing it runs on is `@splitedge/node`'s.
  */
 export { Agent, type AgentOptions } from './agent.js'
 export { loadConfig, checkConfig, checkAgainst, fieldName, nodeSettings, ConfigError, DEFAULTS, type AgentConfig, type Neighbour } from './config/load.js'
@@ -16,30 +16,21 @@ export { reconcile, type Reconciled, type MetricRules } from './border/reconcile
 export { syntheticUsage } from './usage/synthetic.js'
 export { UsageError, type UsagePush, type MetricPush } from './usage/source.js'
 export { intervalStartOf, periodOf, intervalsOf, closedIntervals, closedPeriods, type Period } from './clock/intervals.js'
-export { PROTOCOLS, MAX_FRAME_BYTES, BorderRequest, BorderResponse } from './protocol/frames.js'
 export { assembleStatement } from './settle/assemble.js'
-export * as net from './net/index.js'
-export { libp2pNet, type NetPort, type ConnectionEvent } from './net/port.js'
-export { systemScheduler, type Scheduler } from './clock/scheduler.js'
 export { TariffService, type IngestResult } from './tariff/service.js'
 export { TariffView, type TariffInForce } from './tariff/view.js'
 export { BorderService } from './border/service.js'
 export { type ReviseInput, type ReviseOutcome } from './border/revise.js'
 export { SettleService } from './settle/service.js'
 export { UsageSource } from './usage/source.js'
-export { createMetrics, type AgentMetrics } from './http/metrics.js'
+export { createMetrics, type AgentMetrics } from './metrics.js'
 export { sortedPair, DEFECTS, type AgentContext, type Defect } from './context.js'
-export { Views, startHttpApi, listenHttp, isLoopback, type HttpApi } from './http/api.js'
+export { Views, startHttpApi, type HttpApi } from './http/api.js'
 export { agentRouteSpecs } from './http/api.js'
 export { HttpTokenFields } from './config/schema.js'
 export { httpSettings } from './config/load.js'
-export { authorize, loadToken, type Gate, type TokenSettings } from './http/auth.js'
-export { check, checkQuery, openApi, specTable, assertDescribed, type RouteSpec, type Access } from './http/spec.js'
-export { servePage, serveAsset, uiRoutes } from './http/ui.js'
-export { answerFor, sendJson, HttpError as ApiError } from './http/errors.js'
-export { listQuery, nextPageHeaders, pageOf, type ListQuery } from './http/body.js'
+export { answerFor } from './http/errors.js'
 export { CSV_COLUMNS, csvCell } from './http/csv.js'
-export { encodeFrame, decodeFrame, FrameError } from './protocol/frames.js'
 export { FlowDecoder, IE, type FlowRecord, type DecodeResult, type DecoderOptions, type SequenceState } from './flow/decode.js'
 export { Attributor, spread, parseAddress, parsePrefix, inPrefix, exporterKey, type BorderRule, type Direction, type TimeMode } from './flow/attribute.js'
 export { FlowAggregator, type Pending } from './flow/aggregate.js'

@@ -6,7 +6,7 @@ import { openStore, type Store } from '@splitedge/store'
 import type { PricingTariff } from '@splitedge/model'
 import { Agent } from '../src/agent.js'
 import { checkConfig } from '../src/config/load.js'
-import { createNode, request, RequestError, type NetNode } from '../src/net/index.js'
+import { createNode, request, RequestError, type NetNode } from '@splitedge/node'
 
 export function pricing (price: string, weights: PricingTariff['weights'] = { '*': { send: '1', receive: '1' } }, extra: Partial<PricingTariff> = {}): PricingTariff {
   return {

@@ -12,8 +12,8 @@ import {
   type Identity, type SettlementStatementBody, type UsageReportBody
 } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
-import { BorderRequest, BorderResponse, decodeFrame, encodeFrame, MAX_FRAME_BYTES, PROTOCOLS, SettleRequest, TariffSyncRequest } from '../src/protocol/frames.js'
-import type { NetNode } from '../src/net/index.js'
+import { BorderRequest, BorderResponse, decodeFrame, encodeFrame, MAX_FRAME_BYTES, PROTOCOLS, SettleRequest, TariffSyncRequest } from '@splitedge/node'
+import type { NetNode } from '@splitedge/node'
 import { ask, configFor, makeIdentities, pricing, rawNode, rejectedCount, startAgent, waitFor, type Running, freePorts } from './agent-fixtures.js'
 
 // Ports are chosen free when the tests start (see freePorts).

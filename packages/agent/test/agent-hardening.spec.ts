@@ -17,8 +17,8 @@ import { docId, encodeDocument, identityFromSeed, sign, type Identity, type Tari
 import { openStore } from '@splitedge/store'
 import { Agent, tariffRelayPolicy } from '../src/agent.js'
 import { checkConfig } from '../src/config/load.js'
-import { createNode, lengthPrefixed, peerScore, publish, tariffTopic, type NetNode } from '../src/net/index.js'
-import { FrameError, PROTOCOLS, TariffSyncRequest, decodeFrame, encodeFrame } from '../src/protocol/frames.js'
+import { createNode, lengthPrefixed, peerScore, publish, tariffTopic, type NetNode } from '@splitedge/node'
+import { FrameError, PROTOCOLS, TariffSyncRequest, decodeFrame, encodeFrame } from '@splitedge/node'
 import { ask, pricing, rejectedCount, waitFor } from './agent-fixtures.js'
 
 const seedOf = (name: string): Uint8Array => createHash('sha256').update(`splitedge-test/hardening/${name}`).digest()

@@ -13,9 +13,9 @@ import {
   type Identity, type Tariff, type TariffBody
 } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
-import { PROTOCOLS } from '../src/protocol/frames.js'
-import { encodeFrame, TariffSyncRequest } from '../src/protocol/frames.js'
-import { peerScore, publish, tariffTopic, type NetNode } from '../src/net/index.js'
+import { PROTOCOLS } from '@splitedge/node'
+import { encodeFrame, TariffSyncRequest } from '@splitedge/node'
+import { peerScore, publish, tariffTopic, type NetNode } from '@splitedge/node'
 import {
   ask, configFor, makeIdentities, pricing, rawNode, rejectedCount, sleep, startAgent, waitFor, type Running, freePorts
 } from './agent-fixtures.js'

@@ -20,10 +20,10 @@ import {
   DOC_TYPES, checkAttestationParties, checkQuoteValid, checkReportTime, checkTariffSuccession, checkTopicIssuer, decodeDocument,
   docId, encodeDocument, requiredSigners, verifyDocument, type AnyDocument, type DocType, type Verdict
 } from '@splitedge/wire'
-import { Status } from '../src/net/frame.js'
+import { Status } from '@splitedge/node'
 import {
   BorderRequest, BorderResponse, PROTOCOLS, SettleRequest, SettleResponse, TariffSyncRequest, TariffSyncResponse, decodeFrame
-} from '../src/protocol/frames.js'
+} from '@splitedge/node'
 import { VECTORS_DIR, generateVectors, jsonView, type Json } from './vectors/generate.js'
 
 const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'))

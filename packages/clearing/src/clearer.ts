@@ -17,9 +17,8 @@ import {
 } from '@splitedge/wire'
 import { borderOf, openStore, toMinorUnits, type Store } from '@splitedge/store'
 import { ZERO, add, dec, format, formatRounded, sub, type Dec } from '@splitedge/model'
-import {
-  TariffService, TariffView, createMetrics, decodeFrame, encodeFrame, libp2pNet, net, type AgentConfig, type AgentContext
-} from '@splitedge/agent'
+import { TariffService, TariffView, createMetrics, type AgentConfig, type AgentContext } from '@splitedge/agent'
+import { decodeFrame, encodeFrame, libp2pNet, net } from '@splitedge/node'
 import { assessClaim, checkSignatures, type Claim, type ClaimRejection, type Clearing } from './claims.js'
 import { priceQuote, type PricedQuote, type QuoteRequest } from './pricing.js'
 import { ClearerDirectory, DIRECTORY_TOPIC } from './directory.js'

@@ -5,7 +5,7 @@
  * receipt between two of the quote's operators, of its class, was cleared while the quote was
  * valid (the receipt is named).
  */
-import { ApiError, listQuery, nextPageHeaders } from '@splitedge/agent'
+import { HttpError as ApiError, listQuery, nextPageHeaders } from '@splitedge/node'
 import type { Clearer, ClearedRecord, IssuedQuote } from './clearer.js'
 
 export const DEFAULT_QUOTES = 50

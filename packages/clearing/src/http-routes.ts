@@ -4,7 +4,7 @@
  * from this table, and the server refuses to start with a route missing from it.
  */
 import { Type, type TSchema } from '@sinclair/typebox'
-import { uiRoutes, type RouteSpec } from '@splitedge/agent'
+import { uiRoutes, type RouteSpec } from '@splitedge/node'
 
 const PEER = '12D3KooWGzL6a8vDgH7Sxk3N3H6b2sR9ZwV3gkq3tWn1yY7mJp4E'
 const DOC = 'bafyreiaqt6vjzxhkq3nhq7w2n5dbz2u7o4g6y3wqk5l6h2yb4d3xq7e2ma'

@@ -16,7 +16,8 @@
  * With `http.token` configured every write needs it (see @splitedge/agent's http/auth.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { answerFor, assertDescribed, authorize, check, checkQuery, listenHttp, loadToken, openApi, serveAsset, servePage, specTable, type Gate, type RouteSpec, type TokenSettings } from '@splitedge/agent'
+import { answerFor } from '@splitedge/agent'
+import { assertDescribed, authorize, check, checkQuery, listenHttp, loadToken, openApi, serveAsset, servePage, specTable, type Gate, type RouteSpec, type TokenSettings } from '@splitedge/node'
 import { fromMinorUnits } from '@splitedge/store'
 import { encodeDocument } from '@splitedge/wire'
 import type { Clearer } from './clearer.js'

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import { add, dec, format, mul, roundHalfEven, sum } from '@splitedge/model'
 import { decodeDocument, encodeDocument, sign, verifyDocument, type ClearingStatementBody, type Identity, type Receipt } from '@splitedge/wire'
 import { toMinorUnits } from '@splitedge/store'
-import { decodeFrame, encodeFrame, net, type Agent } from '@splitedge/agent'
+import { type Agent } from '@splitedge/agent'
+import { decodeFrame, encodeFrame, net } from '@splitedge/node'
 import {
   CLEARING_PROTOCOLS, MAX_CLEARING_FRAME_BYTES, ClearerClient, ClearerApiError, ClearingParticipant, runClearingDemoFlow, type Clearer
 } from '../src/index.js'

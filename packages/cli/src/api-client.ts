@@ -2,7 +2,8 @@
  * Talking to a running agent's HTTP API from the command line: find its URL from `--url` or from its
  * config file, and turn every failure into one line an operator can act on.
  */
-import { loadConfig, loadToken } from '@splitedge/agent'
+import { loadConfig } from '@splitedge/agent'
+import { loadToken } from '@splitedge/node'
 
 export interface ApiTarget { url?: string, config?: string }
 

@@ -5,7 +5,8 @@
  * statement with the model, and answers each agent's settle request with its statements, signed.
  * Thin clients, but the same documents, the same rules, the same libp2p stack and transport.
  */
-import { net, reconcile } from '@splitedge/agent'
+import { reconcile } from '@splitedge/agent'
+import { net } from '@splitedge/node'
 import { computeStatement, type StatementInput, type UsageLine } from '@splitedge/model'
 import {
   decodeDocument, docId, encodeBody, generateIdentity, tariffToPricing, verifyDocument, verifyRaw,

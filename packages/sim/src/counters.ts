@@ -9,7 +9,7 @@
  * receiver, where gossipsub decodes it; the sender's side is credited at the same moment, so
  * both sides always agree.
  */
-import { net } from '@splitedge/agent'
+import { net } from '@splitedge/node'
 import type { Store } from '@splitedge/store'
 
 type NetNode = net.NetNode

@@ -5,7 +5,7 @@
  * bilateral border and settle traffic is the same protocol on the same borders, so `withBilateral`
  * adds each agent's measured border/settle/sync traffic from the splitedge run of the same graph.
  */
-import { net } from '@splitedge/agent'
+import { net } from '@splitedge/node'
 import { decodeDocument, generateIdentity, verifyDocument, type Identity } from '@splitedge/wire'
 import { adjacency } from './topology.js'
 import { ProcessMeter, heapNow, inBatches, until, type CycleOptions, type PhaseResult } from './cycle.js'

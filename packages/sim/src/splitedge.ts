@@ -10,7 +10,8 @@
  * steps in half an interval later, which the clock never reaches), as in a healthy network.
  */
 import { MemoryLevel } from 'memory-level'
-import { Agent, checkConfig, net } from '@splitedge/agent'
+import { Agent, checkConfig } from '@splitedge/agent'
+import { net } from '@splitedge/node'
 import { borderOf, openStore, type Store } from '@splitedge/store'
 import { generateIdentity, type Identity } from '@splitedge/wire'
 import { adjacency } from './topology.js'

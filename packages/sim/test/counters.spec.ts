@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { generateIdentity } from '@splitedge/wire'
-import { net } from '@splitedge/agent'
+import { net } from '@splitedge/node'
 import { GOSSIP, GossipMeter, diffSample, figuresOf, sampleOf, sleep, stats, until } from '../src/index.js'
 
 describe('sim: counters are real', function () {

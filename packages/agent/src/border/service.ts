@@ -25,8 +25,8 @@ import {
   type UsageAttestation, type UsageAttestationBody, type UsageReport, type UsageReportBody
 } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
-import { handle, request, HandlerError } from '../net/index.js'
-import { BorderRequest, BorderResponse, MAX_FRAME_BYTES, PROTOCOLS, decodeFrame, encodeFrame } from '../protocol/frames.js'
+import { handle, request, HandlerError } from '@splitedge/node'
+import { BorderRequest, BorderResponse, MAX_FRAME_BYTES, PROTOCOLS, decodeFrame, encodeFrame } from '@splitedge/node'
 import type { AgentContext } from '../context.js'
 import { sortedPair } from '../context.js'
 import { metricRulesFrom, reconcile, type Difference, type Reconciled } from './reconcile.js'

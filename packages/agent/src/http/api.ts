@@ -6,27 +6,27 @@
  * size-limited, must be JSON, and are checked before anything else reads them; errors are JSON
  * with a code and a message that names the field (http/errors.ts maps codes to statuses).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Agent } from '../agent.js'
 import { UsageError } from '../usage/push.js'
 import type { ReviseInput } from '../border/revise.js'
-import { HttpError, REVISE_STATUS, answerFor, sendJson } from './errors.js'
-import { listQuery, nextPageHeaders, readBody, readJson } from './body.js'
+import { HttpError, REVISE_STATUS, answerFor } from './errors.js'
+import { listenHttp, sendJson, type HttpApi } from '@splitedge/node'
+import { listQuery, nextPageHeaders, readBody, readJson } from '@splitedge/node'
 import { Views, type Paged } from './views.js'
-import { authorize, loadToken, isLoopback, type Gate, type TokenSettings } from './auth.js'
-import { assertDescribed, check, checkQuery, openApi, specTable, type RouteSpec } from './spec.js'
+import { authorize, loadToken, isLoopback, type Gate, type TokenSettings } from '@splitedge/node'
+import { assertDescribed, check, checkQuery, openApi, specTable, type RouteSpec } from '@splitedge/node'
 import { AGENT_ROUTES, DiscardSchema, ReviseSchema, UsageItemSchema } from './schemas.js'
 import { DASHBOARD_ROUTES, DashboardViews } from './dashboard-views.js'
-import { servePage, serveAsset, uiRoutes } from './ui.js'
+import { servePage, serveAsset, uiRoutes } from '@splitedge/node'
 import { statementsCsv } from './csv.js'
 
 export { HttpError } from './errors.js'
 export { Views } from './views.js'
 
-export interface HttpApi { url: string, close: () => Promise<void> }
+export type { HttpApi } from '@splitedge/node'
 
-export { isLoopback } from './auth.js'
+export { isLoopback } from '@splitedge/node'
 
 /** Operator actions that change what the agent signs are taken from this host only: 403 otherwise. */
 export function requireLoopback (remoteAddress: string | undefined, what: string): void {
@@ -55,23 +55,6 @@ export async function startHttpApi (agent: Agent, opts: { host: string, port: nu
   return await listenHttp(server, opts)
 }
 
-/**
- * Listen on `opts` (port 0 picks a free one) and answer the URL to reach the server on, a
- * wildcard address given as 127.0.0.1. Shared by the agent's and the clearer's APIs.
- */
-export async function listenHttp (server: Server, opts: { host: string, port: number }): Promise<HttpApi> {
-  server.requestTimeout = 30_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve() })
-  })
-  const a = server.address() as AddressInfo
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
-  return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${a.port}`,
-    close: async () => { server.closeAllConnections(); await new Promise<void>(resolve => server.close(() => resolve())) }
-  }
-}
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
 

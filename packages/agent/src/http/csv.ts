@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { Views } from './views.js'
-import type { ListQuery } from './body.js'
+import type { ListQuery } from '@splitedge/node'
 import type { AppliedLine, AppliedSide } from './statement-lines.js'
 
 export const CSV_COLUMNS = ['period_start', 'period_end', 'neighbour', 'statement', 'currency', 'kind', 'class', 'from', 'to', 'volume',

@@ -8,7 +8,7 @@ import { decodeDocument } from '@splitedge/wire'
 import { borderOf, fromMinorUnits } from '@splitedge/store'
 import type { Agent } from '../agent.js'
 import { HttpError } from './errors.js'
-import type { RouteSpec } from './spec.js'
+import type { RouteSpec } from '@splitedge/node'
 import type { Views } from './views.js'
 
 const MAX_INTERVALS = 500

@@ -3,7 +3,7 @@
  * and the shape of every answer, with an example each. `/openapi.json` is built from this table.
  */
 import { Type, type TSchema } from '@sinclair/typebox'
-import type { RouteSpec } from './spec.js'
+import type { RouteSpec } from '@splitedge/node'
 import { CSV_COLUMNS } from './csv.js'
 
 const PEER = '12D3KooWGzL6a8vDgH7Sxk3N3H6b2sR9ZwV3gkq3tWn1yY7mJp4E'

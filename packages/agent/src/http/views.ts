@@ -8,7 +8,7 @@ import { borderOf, fromMinorUnits, peersOf, type StatementRecord } from '@splite
 import { brokerageView, isModelError, type Statement } from '@splitedge/model'
 import type { Agent } from '../agent.js'
 import { UsageError } from '../usage/push.js'
-import { pageOf, type ListQuery } from './body.js'
+import { pageOf, type ListQuery } from '@splitedge/node'
 import { explainLine, type AppliedLine, type TariffVersion } from './statement-lines.js'
 
 export interface Paged<T> { items: T[], next?: string }

@@ -12,8 +12,8 @@ import type { PricingTariff } from '@splitedge/model'
 import { borderOf } from '@splitedge/store'
 import type { AgentContext } from '../context.js'
 import { ConfigError } from '../config/load.js'
-import { handle, publish, request, subscribe, tariffTopic, HandlerError, RequestError } from '../net/index.js'
-import { MAX_FRAME_BYTES, PROTOCOLS, TariffSyncRequest, TariffSyncResponse, decodeFrame, encodeFrame } from '../protocol/frames.js'
+import { handle, publish, request, subscribe, tariffTopic, HandlerError, RequestError } from '@splitedge/node'
+import { MAX_FRAME_BYTES, PROTOCOLS, TariffSyncRequest, TariffSyncResponse, decodeFrame, encodeFrame } from '@splitedge/node'
 
 export type IngestResult =
   | { ok: true, status: 'created' | 'exists', id: string }

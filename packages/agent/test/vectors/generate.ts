@@ -20,8 +20,8 @@ import {
   tariffToPricing, type BodyOf, type DocType, type Document, type Identity, type Tariff, type UsageAttestation
 } from '@splitedge/wire'
 import { assembleStatement } from '../../src/settle/assemble.js'
-import { Status, encodeError, encodeOk, lengthPrefixed } from '../../src/net/frame.js'
-import { MAX_FRAME_BYTES, PROTOCOLS } from '../../src/protocol/frames.js'
+import { Status, encodeError, encodeOk, lengthPrefixed } from '@splitedge/node'
+import { MAX_FRAME_BYTES, PROTOCOLS } from '@splitedge/node'
 
 export const VECTORS_VERSION = 1
 /** Seed of key `name`: sha256(utf8("splitedge/vectors/v1/" + name)). */

@@ -3,7 +3,7 @@
  * its Identity are wrapped, so every message it sends or receives and every signature it makes is
  * counted where it happens. CPU is attributed per event by the driver (cycle.ts).
  */
-import type { NetPort } from '@splitedge/agent'
+import type { NetPort } from '@splitedge/node'
 import type { Identity } from '@splitedge/wire'
 
 export interface AgentCost {

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto'
 import { encodeDocument, identityFromSeed, sign, type Identity } from '@splitedge/wire'
-import { BorderRequest, PROTOCOLS, encodeFrame, net as agentNet } from '@splitedge/agent'
+import { BorderRequest, PROTOCOLS, encodeFrame, net as agentNet } from '@splitedge/node'
 import type { Store } from '@splitedge/store'
 import type { Rng } from '../rng.js'
 import { below } from '../rng.js'

@@ -3,7 +3,7 @@
  * as events on the virtual-time queue, between linked peers only, with a latency and faults drawn
  * from the seeded generator. The agents' services run unchanged on it.
  */
-import { net, type ConnectionEvent, type NetPort } from '@splitedge/agent'
+import { net, type ConnectionEvent, type NetPort } from '@splitedge/node'
 import type { Rng } from '../rng.js'
 import type { EventQueue } from './time.js'
 

@@ -4,7 +4,7 @@
  * replays exactly.
  */
 import { createHash, type Hash } from 'node:crypto'
-import type { Scheduler } from '@splitedge/agent'
+import type { Scheduler } from '@splitedge/node'
 
 interface Event { at: number, seq: number, label: string, fn: () => void | Promise<void> }
 

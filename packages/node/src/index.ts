@@ -1,0 +1,28 @@
+/**
+ * @splitedge/node: what an agent and a clearer both run on. No splitedge rules live here; they
+ * arrive as callbacks and schemas.
+ *
+ * - `net`: the libp2p node (TCP or in-memory, noise, yamux, identify, ping, gossipsub with peer
+ *   scoring), neighbours and redialing, one-frame request/response with size limits and typed
+ *   errors, gossip topics whose validators drop and penalise, and the `NetPort` the services use
+ *   (libp2p here, the simulator's network in `packages/sim`).
+ * - frames: every protocol's request/response schemas and their strict DAG-CBOR codec.
+ * - HTTP plumbing: one error type and JSON answers, bodies read with size limits, list paging,
+ *   route descriptions checked against TypeBox schemas and served as OpenAPI, bearer-token
+ *   access, the dashboard's static files, and listening.
+ * - `Scheduler`: periodic work, passed in like the clock.
+ */
+export * as net from './net/index.js'
+export * from './net/index.js'
+export { libp2pNet, type NetPort, type ConnectionEvent } from './net/port.js'
+export {
+  PROTOCOLS, MAX_FRAME_BYTES, FrameError, encodeFrame, decodeFrame,
+  TariffSyncRequest, TariffSyncResponse, BorderRequest, BorderResponse, SettleRequest, SettleResponse
+} from './frames.js'
+export { HttpError, answerHttp, sendJson, type ErrorBody } from './http/errors.js'
+export { listenHttp, type HttpApi } from './http/listen.js'
+export { MAX_BODY, readBody, readJson, listQuery, nextPageHeaders, pageOf, DEFAULT_LIMIT, MAX_LIMIT, type ListQuery } from './http/body.js'
+export { check, checkQuery, openApi, specTable, assertDescribed, type RouteSpec, type Access } from './http/spec.js'
+export { authorize, loadToken, isLoopback, type Gate, type TokenSettings } from './http/auth.js'
+export { servePage, serveAsset, uiRoutes } from './http/ui.js'
+export { systemScheduler, type Scheduler } from './clock/scheduler.js'
