@@ -20,6 +20,9 @@ export type { UsageCounters, UsageCounterLine, UsageCounterMetric, UsagePlan, Us
 export { EMPTY_COUNTERS } from './usage.js'
 export type { AnyLevel } from './tx.js'
 
+/** Typed record areas: one schema per area, checked on write and read (`store.area(spec)`). */
+export { Area, type AreaSpec, type AreaRecord } from './area.js'
+
 /** Border keys: the two PeerIds sorted and joined by '|'. */
 export { borderOf, peersOf } from './keys.js'
 

@@ -10,6 +10,8 @@ import { check, StoreError } from './errors.js'
 import { border as checkBorder, join, pad, part, SEP, under } from './keys.js'
 import { decodeBalance, LedgerTx, planPost, toEntry, type LedgerState, type LedgerSubs, type StoredTransfer } from './ledger.js'
 import { Tx, type AnyLevel, type Sub } from './tx.js'
+import { Area, type AreaSpec } from './area.js'
+import type { Static, TSchema } from '@sinclair/typebox'
 import { closeUsage, decodeCounters, planUsage, replaceUsage, sealUsage, usageKey, type AddUsageResult, type UsageCounters, type UsagePlan } from './usage.js'
 import type {
   AccountBalance, AttestationRecord, DisputeInput, DisputeRecord, DisputeResult, LedgerCheck, LedgerEntry,
@@ -64,6 +66,8 @@ interface Subs extends LedgerSubs {
   usage: Sub
   /** idempotency key -> { digest, answer } */
   usageKeys: Sub
+  /** area name \0 key parts -> JSON checked against the area's schema (see area.ts) */
+  records: Sub
 }
 
 const SUBLEVELS: Record<keyof Subs, string> = {
@@ -78,6 +82,7 @@ const SUBLEVELS: Record<keyof Subs, string> = {
   meta: 'meta',
   usage: 'usage-counter',
   usageKeys: 'usage-idempotency',
+  records: 'record',
   transfers: 'ledger-transfer',
   log: 'ledger-log',
   byAccount: 'ledger-account',
@@ -159,6 +164,23 @@ export class Store {
 
   stats (): StoreStats {
     return { ...this.counters }
+  }
+
+  private readonly areas = new Map<string, Area<TSchema>>()
+
+  /**
+   * The typed area named `spec.name`. One name has one spec per store: asking for a name again
+   * with another schema object is a programming error.
+   */
+  area<S extends TSchema> (spec: AreaSpec<S>): Area<S> {
+    const held = this.areas.get(spec.name)
+    if (held !== undefined) {
+      check(held.spec === spec, 'invalid_argument', `area ${spec.name} is already defined with another spec`)
+      return held as Area<TSchema> as Area<S>
+    }
+    const made = new Area(this.subs.records, spec, () => { this.assertOpen() })
+    this.areas.set(spec.name, made)
+    return made
   }
 
   /** A set of writes committed together in one synced batch, or not at all. */
@@ -716,6 +738,10 @@ export class StoreBatch {
   putPending (kind: string, key: string, value: Json): this { return this.add(this.store.stepPutPending(kind, key, value)) }
   deletePending (kind: string, key: string): this { return this.add(this.store.stepDeletePending(kind, key)) }
   putMeta (key: string, value: Json): this { return this.add(this.store.stepPutMeta(key, value)) }
+  /** Write `value` under `key` in a typed area (checked against its schema now). */
+  put<S extends TSchema> (area: Area<S>, key: string[], value: Static<S>): this { return this.add(area.stepPut(key, value)) }
+  /** Remove the record under `key` of a typed area, if any. */
+  delete<S extends TSchema> (area: Area<S>, key: string[]): this { return this.add(area.stepDelete(key)) }
   /** Seal the interval's counters read at `version` into the report `sealedBy`; fails if they changed. */
   sealUsage (border: string, start: number, version: number, sealedBy: string): this { return this.add(this.store.stepSealUsage(border, start, version, sealedBy)) }
   /** Close an interval that will not be reported: later pushes for it are refused. */
