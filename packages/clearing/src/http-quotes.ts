@@ -14,11 +14,11 @@ export const MAX_QUOTES = 1000
 /** `limit` and `cursor`, read as the agent's lists read them; the cursor is a quote's number. */
 function pageQuery (q: URLSearchParams): { limit: number, before?: number } {
   const { limit, after } = listQuery(q)
-  if (limit > MAX_QUOTES) throw new ApiError(400, `limit: must be a whole number from 1 to ${MAX_QUOTES}`, 'invalid', 'limit')
+  if (limit > MAX_QUOTES) throw new ApiError('invalid', `limit: must be a whole number from 1 to ${MAX_QUOTES}`, 'limit')
   const effective = q.get('limit') === null ? DEFAULT_QUOTES : limit
   if (after === undefined) return { limit: effective }
   const before = Number(after)
-  if (!Number.isSafeInteger(before) || before < 1) throw new ApiError(400, 'cursor: not a cursor from a previous page', 'invalid', 'cursor')
+  if (!Number.isSafeInteger(before) || before < 1) throw new ApiError('invalid', 'cursor: not a cursor from a previous page', 'cursor')
   return { limit: effective, before }
 }
 

@@ -6,6 +6,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import type { Refusals } from '@splitedge/wire'
 
 export const PROTOCOLS = {
   tariffSync: '/splitedge/tariff-sync/1.0.0',
@@ -87,11 +88,11 @@ export type SettleResponse = Static<typeof SettleResponse>
 
 export class FrameError extends Error {
   /**
-   * `encoding`: not one complete DAG-CBOR item (bad CBOR, trailing bytes, indefinite lengths,
+   * `malformed`: not one complete DAG-CBOR item (bad CBOR, trailing bytes, indefinite lengths,
    * non-minimal integers); `non-canonical`: decodes, but is not the canonical encoding of its value
    * (map keys out of order, floats); `schema`: the value is not a frame of this protocol.
    */
-  constructor (readonly code: 'encoding' | 'non-canonical' | 'schema', message: string) {
+  constructor (readonly code: Refusals<'malformed' | 'non-canonical' | 'schema'>, message: string) {
     super(message)
     this.name = 'FrameError'
   }
@@ -111,7 +112,7 @@ export function decodeFrame<S extends TSchema> (schema: S, bytes: Uint8Array): S
   try {
     value = dagCbor.decode(bytes)
   } catch (err) {
-    throw new FrameError('encoding', `not DAG-CBOR: ${(err as Error).message}`)
+    throw new FrameError('malformed', `not DAG-CBOR: ${(err as Error).message}`)
   }
   let again: Uint8Array
   try {

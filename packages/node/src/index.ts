@@ -20,6 +20,7 @@ export {
   TariffSyncRequest, TariffSyncResponse, BorderRequest, BorderResponse, SettleRequest, SettleResponse
 } from './frames.js'
 export { HttpError, answerHttp, sendJson, type ErrorBody } from './http/errors.js'
+export { HTTP_STATUS } from './http/status.js'
 export { listenHttp, type HttpApi } from './http/listen.js'
 export { MAX_BODY, readBody, readJson, listQuery, nextPageHeaders, pageOf, DEFAULT_LIMIT, MAX_LIMIT, type ListQuery } from './http/body.js'
 export { check, checkQuery, openApi, specTable, assertDescribed, type RouteSpec, type Access } from './http/spec.js'

@@ -10,6 +10,7 @@
  */
 export { ok, err, type Result } from './result.js'
 export { WireError, type WireErrorCode, KeyFileError, type KeyFileErrorCode } from './errors.js'
+export { REFUSALS, isRefusal, type Refusal, type Refusals } from './refusals.js'
 export * from './primitives.js'
 export * from './pricing-schema.js'
 export * from './documents.js'

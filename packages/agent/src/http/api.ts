@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Agent } from '../agent.js'
 import { UsageError } from '../usage/push.js'
 import type { ReviseInput } from '../border/revise.js'
-import { HttpError, REVISE_STATUS, answerFor } from './errors.js'
+import { HttpError, answerFor } from './errors.js'
 import { listenHttp, sendJson, type HttpApi } from '@splitedge/node'
 import { listQuery, nextPageHeaders, readBody, readJson } from '@splitedge/node'
 import { Views, type Paged } from './views.js'
@@ -30,7 +30,7 @@ export { isLoopback } from '@splitedge/node'
 
 /** Operator actions that change what the agent signs are taken from this host only: 403 otherwise. */
 export function requireLoopback (remoteAddress: string | undefined, what: string): void {
-  if (!isLoopback(remoteAddress)) throw new HttpError(403, `${what} is only accepted from loopback`, 'forbidden')
+  if (!isLoopback(remoteAddress)) throw new HttpError('forbidden', `${what} is only accepted from loopback`)
 }
 
 /** Every route the agent serves, described: the server refuses to start with one missing. */
@@ -134,8 +134,8 @@ export async function route (table: Record<string, Handler>, specs: Map<string, 
     checkQuery(spec, url.searchParams)
     return await handler(req, res, url)
   }
-  if (Object.keys(table).some(k => k.endsWith(` ${key.slice(key.indexOf(' ') + 1)}`))) throw new HttpError(405, `${method} is not allowed on ${url.pathname}`, 'method-not-allowed')
-  throw new HttpError(404, `no route ${method} ${url.pathname}`, 'not-found')
+  if (Object.keys(table).some(k => k.endsWith(` ${key.slice(key.indexOf(' ') + 1)}`))) throw new HttpError('method-not-allowed', `${method} is not allowed on ${url.pathname}`)
+  throw new HttpError('not-found', `no route ${method} ${url.pathname}`)
 }
 
 /** Liveness plus what an operator must act on: clocks beyond the allowance. */
@@ -188,7 +188,7 @@ async function discard (agent: Agent, body: unknown): Promise<unknown> {
 
 /** `POST /v1/disputes/revise` body: { neighbour, intervalStart, accept: true } or { neighbour, intervalStart, lines }. */
 async function revise (agent: Agent, body: unknown): Promise<unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'body must be an object { neighbour, intervalStart, accept | lines }', 'invalid')
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError('invalid', 'body must be an object { neighbour, intervalStart, accept | lines }')
   const b = body as { neighbour?: unknown, intervalStart?: unknown, accept?: unknown, lines?: unknown }
   if ((b.accept !== undefined) === (b.lines !== undefined)) throw new UsageError('invalid', 'accept', 'give either accept: true (adopt the neighbour\'s figures) or lines (corrected figures), not both')
   // The branch of the schema the body chose, so a refusal names the field rather than "union".
@@ -205,7 +205,7 @@ async function revise (agent: Agent, body: unknown): Promise<unknown> {
     input = { lines: agent.usage.corrected(peer, b.lines, 'lines').lines }
   }
   const out = await agent.border.revise(peer, start, input)
-  if (!out.ok) throw new HttpError(REVISE_STATUS[out.code], out.message, out.code)
+  if (!out.ok) throw new HttpError(out.code, out.message)
   return { neighbour: agent.border.nameOf(peer), intervalStart: start, report: out.report, revision: out.revision, lines: out.lines, metrics: out.metrics }
 }
 

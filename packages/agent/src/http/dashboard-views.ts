@@ -70,7 +70,7 @@ export class DashboardViews {
     const peer = this.agent.usage.resolvePeer(neighbour, 'neighbour')
     const { intervalMs, graceMs } = this.ctx.config
     const start = Math.floor(from / intervalMs) * intervalMs
-    if ((to - start) / intervalMs > MAX_INTERVALS) throw new HttpError(400, `to: at most ${MAX_INTERVALS} intervals at a time`, 'invalid', 'to')
+    if ((to - start) / intervalMs > MAX_INTERVALS) throw new HttpError('invalid', `to: at most ${MAX_INTERVALS} intervals at a time`, 'to')
     const border = borderOf(this.ctx.identity.peerId, peer)
     const since = await this.agent.border.since(peer)
     const pending = new Set((await this.agent.border.pending(peer)).map(p => p.start))

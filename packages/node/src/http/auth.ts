@@ -12,6 +12,7 @@ import { timingSafeEqual, createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import type { Counter } from 'prom-client'
+import type { Refusals } from '@splitedge/wire'
 import { HttpError } from './errors.js'
 import type { RouteSpec } from './spec.js'
 
@@ -44,7 +45,7 @@ export function authorize (gate: Gate, spec: RouteSpec, req: IncomingMessage): v
   if (spec.access === 'write') crossSite(req)
   const loopback = isLoopback(req.socket.remoteAddress)
   if (gate.token === undefined) {
-    if (spec.access === 'write' && spec.writeAccess === 'loopback' && !loopback) throw new HttpError(403, `${spec.method} ${spec.path} is only accepted from loopback (or configure http.token)`, 'forbidden')
+    if (spec.access === 'write' && spec.writeAccess === 'loopback' && !loopback) throw new HttpError('forbidden', `${spec.method} ${spec.path} is only accepted from loopback (or configure http.token)`)
     return
   }
   if (spec.access === 'read' && loopback) return
@@ -55,17 +56,17 @@ export function authorize (gate: Gate, spec: RouteSpec, req: IncomingMessage): v
   if (!sameToken(m[1] ?? '', gate.token)) return refuse(gate, 'wrong-token', 'the token is not this node\'s http.token')
 }
 
-function refuse (gate: Gate, reason: string, message: string): never {
+function refuse (gate: Gate, reason: Refusals<'missing-token' | 'malformed-token' | 'wrong-token'>, message: string): never {
   gate.refused.inc({ reason })
-  throw new HttpError(401, message, reason)
+  throw new HttpError(reason, message)
 }
 
 /** A browser says where a request comes from; a write from another site is a forged form. */
 function crossSite (req: IncomingMessage): void {
-  if (req.headers['sec-fetch-site'] === 'cross-site') throw new HttpError(403, 'cross-site writes are refused', 'cross-origin')
+  if (req.headers['sec-fetch-site'] === 'cross-site') throw new HttpError('cross-origin', 'cross-site writes are refused')
   const origin = req.headers.origin
   if (origin === undefined) return
   let host: string
-  try { host = new URL(origin).host } catch { throw new HttpError(403, 'Origin is not a URL', 'cross-origin') }
-  if (host !== req.headers.host) throw new HttpError(403, `writes from ${origin} are refused: open the dashboard on this node's own address`, 'cross-origin')
+  try { host = new URL(origin).host } catch { throw new HttpError('cross-origin', 'Origin is not a URL') }
+  if (host !== req.headers.host) throw new HttpError('cross-origin', `writes from ${origin} are refused: open the dashboard on this node's own address`)
 }

@@ -13,7 +13,7 @@ export async function readBody (req: IncomingMessage): Promise<string> {
   let size = 0
   for await (const c of req) {
     size += (c as Buffer).length
-    if (size > MAX_BODY) throw new HttpError(413, `body over ${MAX_BODY} bytes`, 'oversize')
+    if (size > MAX_BODY) throw new HttpError('oversize', `body over ${MAX_BODY} bytes`)
     chunks.push(c as Buffer)
   }
   return Buffer.concat(chunks).toString('utf8')
@@ -22,9 +22,9 @@ export async function readBody (req: IncomingMessage): Promise<string> {
 /** A JSON body: `content-type` must be application/json (415 otherwise), the text must parse (400). */
 export async function readJson (req: IncomingMessage): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-  if (type !== 'application/json') throw new HttpError(415, `content-type must be application/json, got ${type === '' ? 'none' : JSON.stringify(type)}`, 'unsupported-media-type')
+  if (type !== 'application/json') throw new HttpError('unsupported-media-type', `content-type must be application/json, got ${type === '' ? 'none' : JSON.stringify(type)}`)
   const text = await readBody(req)
-  try { return JSON.parse(text) } catch { throw new HttpError(400, 'body is not JSON', 'malformed') }
+  try { return JSON.parse(text) } catch { throw new HttpError('malformed', 'body is not JSON') }
 }
 
 export interface ListQuery { limit: number, after?: string, neighbour?: string, from?: number, to?: number }
@@ -37,13 +37,13 @@ export function listQuery (q: URLSearchParams): ListQuery {
   const int = (name: string, min: number, max: number): number | undefined => {
     const v = q.get(name)
     if (v === null) return undefined
-    if (!/^[0-9]{1,16}$/.test(v) || Number(v) < min || Number(v) > max) throw new HttpError(400, `${name}: must be a whole number from ${min} to ${max}`, 'invalid')
+    if (!/^[0-9]{1,16}$/.test(v) || Number(v) < min || Number(v) > max) throw new HttpError('invalid', `${name}: must be a whole number from ${min} to ${max}`)
     return Number(v)
   }
   const cursor = q.get('cursor')
   let after: string | undefined
   if (cursor !== null) {
-    if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw new HttpError(400, 'cursor: not a cursor from a previous page', 'invalid')
+    if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw new HttpError('invalid', 'cursor: not a cursor from a previous page')
     after = Buffer.from(cursor, 'base64url').toString('utf8')
   }
   const neighbour = q.get('neighbour') ?? undefined
@@ -70,7 +70,7 @@ export function nextPageHeaders (url: URL, next: string | undefined): Record<str
 /** One page of an in-memory list: items after index `after` (a decimal string). */
 export function pageOf<T> (all: T[], q: ListQuery): { items: T[], next?: string } {
   const start = q.after === undefined ? 0 : Number(q.after) + 1
-  if (!Number.isSafeInteger(start) || start < 0) throw new HttpError(400, 'cursor: not a cursor from a previous page', 'invalid')
+  if (!Number.isSafeInteger(start) || start < 0) throw new HttpError('invalid', 'cursor: not a cursor from a previous page')
   const items = all.slice(start, start + q.limit)
   const end = start + items.length
   return end < all.length ? { items, next: String(end - 1) } : { items }

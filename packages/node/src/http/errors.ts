@@ -1,20 +1,28 @@
 /**
- * HTTP-level refusals and JSON answers, shared by the agent's and the clearer's servers. Each
- * server adds its own domain errors to `answerFor` through one table (see agent/src/http/errors.ts).
+ * HTTP refusals and JSON answers, shared by the agent's and the clearer's servers. A refusal is a
+ * code from the one vocabulary (`@splitedge/wire` refusals.ts); its status comes from the one
+ * table (status.ts), never from the code that refuses.
  */
 import type { ServerResponse } from 'node:http'
+import { isRefusal, type Refusal } from '@splitedge/wire'
+import { HTTP_STATUS } from './status.js'
 
-/** An HTTP-level refusal (bad body, wrong method, not from loopback): status and message. */
+/** A refusal at the HTTP boundary (bad body, wrong method, not from loopback): a code and a message. */
 export class HttpError extends Error {
-  constructor (readonly status: number, message: string, readonly code = 'http', readonly field?: string) { super(message) }
+  constructor (readonly code: Refusal, message: string, readonly field?: string) { super(message) }
+  get status (): number { return HTTP_STATUS[this.code] }
 }
 
 export interface ErrorBody { error: string, code: string, field?: string }
 
-/** The status and JSON body of an HttpError, or undefined for anything else. */
+/**
+ * The status and JSON body for any error that carries a refusal `code` (and maybe a `field`), or
+ * undefined for anything else (an unexpected failure: answer 500 and log it).
+ */
 export function answerHttp (err: unknown): { status: number, body: ErrorBody } | undefined {
-  if (err instanceof HttpError) return { status: err.status, body: { error: err.message, code: err.code, ...(err.field !== undefined ? { field: err.field } : {}) } }
-  return undefined
+  if (!(err instanceof Error) || !('code' in err) || typeof err.code !== 'string' || !isRefusal(err.code)) return undefined
+  const field = 'field' in err && typeof err.field === 'string' ? err.field : undefined
+  return { status: HTTP_STATUS[err.code], body: { error: err.message, code: err.code, ...(field !== undefined ? { field } : {}) } }
 }
 
 /** JSON out; a list page goes compact (indenting one multiplies its size and the garbage made for it). */

@@ -62,7 +62,7 @@ export function check (schema: TSchema, value: unknown, prefix = ''): void {
   const first = Value.Errors(schema, value).First()
   if (first === undefined) return
   const field = fieldOf(first.path, prefix)
-  throw new HttpError(400, `${field}: ${first.message}`, 'invalid', field)
+  throw new HttpError('invalid', `${field}: ${first.message}`, field)
 }
 
 /** The query string as an object of strings, checked against the route's query schema. */

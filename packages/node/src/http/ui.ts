@@ -39,16 +39,16 @@ async function load (name: string): Promise<Buffer> {
   const hit = cache.get(name)
   if (hit !== undefined) return hit
   const f = FILES[name]
-  if (f === undefined) throw new HttpError(404, `no dashboard file ${name}`, 'not-found')
+  if (f === undefined) throw new HttpError('not-found', `no dashboard file ${name}`)
   let body: Buffer
-  try { body = await readFile(f.path()) } catch { throw new HttpError(404, `dashboard file ${name} is not installed`, 'not-found') }
+  try { body = await readFile(f.path()) } catch { throw new HttpError('not-found', `dashboard file ${name} is not installed`) }
   cache.set(name, body)
   return body
 }
 
 /** `GET /`: the page, saying which node it is on (`agent` or `clearer`) so one script serves both. */
 export async function servePage (res: ServerResponse, kind: 'agent' | 'clearer', title: string): Promise<void> {
-  const html = (await readFile(new URL('index.html', UI_DIR), 'utf8').catch(() => { throw new HttpError(404, 'the dashboard is not installed', 'not-found') }))
+  const html = (await readFile(new URL('index.html', UI_DIR), 'utf8').catch(() => { throw new HttpError('not-found', 'the dashboard is not installed') }))
     .replace('{{KIND}}', kind).replace('{{TITLE}}', escapeHtml(title))
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS })
   res.end(html)

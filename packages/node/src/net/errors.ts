@@ -1,9 +1,10 @@
+import type { Refusals } from '@splitedge/wire';
 /**
  * Typed errors of the request/response helper. Callers branch on `code`,
  * never on message text.
  */
 
-export type RequestErrorCode =
+export type RequestErrorCode = Refusals<
   /** The deadline (timeoutMs) passed before a whole response arrived. */
   | 'timeout'
   /** The caller's AbortSignal fired. */
@@ -21,7 +22,7 @@ export type RequestErrorCode =
   /** The stream closed or was reset before a whole response arrived. */
   | 'closed'
   /** A malformed frame in either direction (bad varint, unknown status, the peer reports our frame malformed). */
-  | 'protocol';
+  | 'protocol'>;
 
 export class RequestError extends Error {
   static readonly codes: readonly RequestErrorCode[] = [

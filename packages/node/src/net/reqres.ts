@@ -3,6 +3,7 @@
  * and one response frame per stream (wire format in frame.ts).
  */
 import { peerIdFromString } from '@libp2p/peer-id';
+import type { Refusals } from '@splitedge/wire';
 import { byteStream } from '@libp2p/utils';
 import { rrCounter } from './counters.js';
 import { HandlerError, RequestError } from './errors.js';
@@ -53,7 +54,7 @@ const FRAME_OVERHEAD = 16;
  * Why a server turned a stream away before or instead of its handler's answer: the `reason` of
  * an inbound rejection. Handler refusals (ERROR frames) are reported by the handlers themselves.
  */
-export type InboundRejectionReason =
+export type InboundRejectionReason = Refusals<
   /** allow() refused the peer: REFUSED. */
   | 'refused'
   /** The length prefix announced more than maxRequestBytes: OVERSIZE. */
@@ -65,7 +66,7 @@ export type InboundRejectionReason =
   /** The deadline passed before the whole request (and the end of the stream) arrived: reset. */
   | 'stalled'
   /** The deadline passed while the handler ran or the response was written: reset. */
-  | 'timeout';
+  | 'timeout'>;
 
 export interface InboundRejection {
   protocol: string;
