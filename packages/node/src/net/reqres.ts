@@ -5,7 +5,7 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Refusals } from '@splitedge/wire';
 import { byteStream } from '@libp2p/utils';
-import { rrCounter } from './counters.js';
+import { rrCounter, type RequestResponseCounter } from './counters.js';
 import { HandlerError, RequestError } from './errors.js';
 import { MAX_VARINT_BYTES, Status, decodeResponse, encodeError, encodeOk, lengthPrefixed } from './frame.js';
 import type { RequestErrorCode } from './errors.js';
@@ -158,6 +158,15 @@ async function writeFrame(stream: Stream, payload: Uint8Array, signal: AbortSign
 
 const protocolPart = (protocol: string): string => protocol.split('/')[2] ?? protocol;
 
+/** What serving one protocol needs, shared by every inbound stream of it. */
+interface Serving {
+  protocol: string;
+  handler: RequestHandler;
+  opts: HandleOptions;
+  counter: RequestResponseCounter;
+  reject: (peer: string, reason: InboundRejectionReason, detail: string) => void;
+}
+
 export async function handle(
   node: Libp2p,
   protocol: string,
@@ -165,80 +174,85 @@ export async function handle(
   opts: HandleOptions
 ): Promise<void> {
   if (!(opts.maxRequestBytes >= 0 && opts.timeoutMs > 0)) throw new RangeError('invalid handle options');
-  const counter = rrCounter(node, protocol);
-  const reject = (peer: string, reason: InboundRejectionReason, detail: string): void =>
-    emitRejection(node, { protocol, peer, reason, detail });
-  await node.handle(
-    protocol,
-    async (stream: Stream, connection: Connection) => {
-      const remote = connection.remotePeer.toString();
-      const signal = AbortSignal.timeout(opts.timeoutMs);
-      const phase = { reading: true };
-      let ok = false;
-      try {
-        ok = await serve(stream, remote, signal, phase);
-      } catch (err) {
-        // Timeout, reset by the peer, or a write that could not complete.
-        stream.abort(err instanceof Error ? err : new Error(String(err)));
-        if (signal.aborted) {
-          reject(remote, phase.reading ? 'stalled' : 'timeout',
-            `${phase.reading ? 'request incomplete' : 'no response written'} after ${opts.timeoutMs} ms`);
-        } else if (errorName(err) === 'StreamBufferError') {
-          reject(remote, 'trailing-data', 'more data than a request frame may hold');
-        }
-      }
-      if (!ok) counter.inboundFailed++;
-    },
-    { maxInboundStreams: opts.maxInboundStreams ?? 32 }
-  );
+  const s: Serving = {
+    protocol, handler, opts,
+    counter: rrCounter(node, protocol),
+    reject: (peer, reason, detail) => { emitRejection(node, { protocol, peer, reason, detail }); }
+  };
+  await node.handle(protocol, async (stream: Stream, connection: Connection) => { await serveStream(s, stream, connection); },
+    { maxInboundStreams: opts.maxInboundStreams ?? 32 });
+}
 
-  /** Returns true when a response was sent, false when an error frame was. */
-  async function serve(stream: Stream, remote: string, signal: AbortSignal, phase: { reading: boolean }): Promise<boolean> {
-    if (!opts.allow(remote)) {
-      reject(remote, 'refused', `${protocolPart(protocol)} is not offered to this peer`);
-      await replyError(stream, Status.Refused, 'not allowed', signal);
-      return false;
+/** One inbound stream: a deadline over the whole exchange, and a rejection recorded for each way it fails. */
+async function serveStream(s: Serving, stream: Stream, connection: Connection): Promise<void> {
+  const remote = connection.remotePeer.toString();
+  const signal = AbortSignal.timeout(s.opts.timeoutMs);
+  const phase = { reading: true };
+  let ok = false;
+  try {
+    ok = await serve(s, stream, remote, signal, phase);
+  } catch (err) {
+    // Timeout, reset by the peer, or a write that could not complete.
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+    if (signal.aborted) {
+      s.reject(remote, phase.reading ? 'stalled' : 'timeout',
+        `${phase.reading ? 'request incomplete' : 'no response written'} after ${s.opts.timeoutMs} ms`);
+    } else if (errorName(err) === 'StreamBufferError') {
+      s.reject(remote, 'trailing-data', 'more data than a request frame may hold');
     }
-    const bytes = byteStream(stream, { maxBufferSize: Math.max(MIN_BUFFER, opts.maxRequestBytes + FRAME_OVERHEAD) });
-    const read = await readFrame(bytes, opts.maxRequestBytes, signal);
-    let refusal: { status: typeof Status.Oversize | typeof Status.Malformed; reason: InboundRejectionReason; detail: string } | undefined;
-    if (!read.ok) {
-      refusal = read.problem === 'oversize'
-        ? { status: Status.Oversize, reason: 'oversize', detail: read.detail }
-        : { status: Status.Malformed, reason: 'malformed', detail: read.detail };
-    } else {
-      // One request per stream: the requester's side must end right after its frame.
-      const extra = await bytesBeforeEnd(bytes, signal);
-      if (extra > 0) refusal = { status: Status.Malformed, reason: 'trailing-data', detail: `${extra} bytes after the request frame` };
-    }
-    if (refusal !== undefined || !read.ok) {
-      bytes.unwrap();
-      const r = refusal ?? { status: Status.Malformed, reason: 'malformed' as const, detail: 'no request frame' };
-      reject(remote, r.reason, r.detail);
-      await replyError(stream, r.status, r.status === Status.Oversize ? `request over ${opts.maxRequestBytes} bytes` : `malformed request frame: ${r.detail}`, signal);
-      return false;
-    }
-    phase.reading = false;
-    const request = read.frame;
-    counter.messagesIn++;
-    counter.bytesIn += request.length;
-    bytes.unwrap();
-
-    let response: Uint8Array;
-    try {
-      response = await handler(request, remote, { signal });
-    } catch (err) {
-      if (signal.aborted) throw signal.reason;
-      await replyError(stream, Status.Error, err instanceof HandlerError ? err.message : 'internal error', signal);
-      return false;
-    }
-    if (signal.aborted) throw signal.reason;
-    await writeFrame(stream, encodeOk(response), signal);
-    counter.messagesOut++;
-    counter.bytesOut += response.length;
-    await stream.close({ signal });
-    return true;
   }
+  if (!ok) s.counter.inboundFailed++;
+}
+
+/** Returns true when a response was sent, false when an error frame was. */
+async function serve(s: Serving, stream: Stream, remote: string, signal: AbortSignal, phase: { reading: boolean }): Promise<boolean> {
+  const request = await readRequest(s, stream, remote, signal);
+  if (request === undefined) return false;
+  phase.reading = false;
+  s.counter.messagesIn++;
+  s.counter.bytesIn += request.length;
+  let response: Uint8Array;
+  try {
+    response = await s.handler(request, remote, { signal });
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    await replyError(stream, Status.Error, err instanceof HandlerError ? err.message : 'internal error', signal);
+    return false;
+  }
+  if (signal.aborted) throw signal.reason;
+  await writeFrame(stream, encodeOk(response), signal);
+  s.counter.messagesOut++;
+  s.counter.bytesOut += response.length;
+  await stream.close({ signal });
+  return true;
+}
+
+/** The one request frame of a stream, or undefined once the peer has been answered with an error frame. */
+async function readRequest(s: Serving, stream: Stream, remote: string, signal: AbortSignal): Promise<Uint8Array | undefined> {
+  const { opts } = s;
+  if (!opts.allow(remote)) {
+    s.reject(remote, 'refused', `${protocolPart(s.protocol)} is not offered to this peer`);
+    await replyError(stream, Status.Refused, 'not allowed', signal);
+    return undefined;
+  }
+  const bytes = byteStream(stream, { maxBufferSize: Math.max(MIN_BUFFER, opts.maxRequestBytes + FRAME_OVERHEAD) });
+  const read = await readFrame(bytes, opts.maxRequestBytes, signal);
+  let refusal: { status: typeof Status.Oversize | typeof Status.Malformed; reason: InboundRejectionReason; detail: string } | undefined;
+  if (!read.ok) {
+    refusal = read.problem === 'oversize'
+      ? { status: Status.Oversize, reason: 'oversize', detail: read.detail }
+      : { status: Status.Malformed, reason: 'malformed', detail: read.detail };
+  } else {
+    // One request per stream: the requester's side must end right after its frame.
+    const extra = await bytesBeforeEnd(bytes, signal);
+    if (extra > 0) refusal = { status: Status.Malformed, reason: 'trailing-data', detail: `${extra} bytes after the request frame` };
+  }
+  bytes.unwrap();
+  if (refusal === undefined && read.ok) return read.frame;
+  const r = refusal ?? { status: Status.Malformed, reason: 'malformed' as const, detail: 'no request frame' };
+  s.reject(remote, r.reason, r.detail);
+  await replyError(stream, r.status, r.status === Status.Oversize ? `request over ${opts.maxRequestBytes} bytes` : `malformed request frame: ${r.detail}`, signal);
+  return undefined;
 }
 
 export async function unhandle(node: Libp2p, protocol: string): Promise<void> {

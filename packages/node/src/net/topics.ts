@@ -195,12 +195,15 @@ function filterRpc(policy: RelayPolicy, peer: string, rpc: RpcLike): RpcLike | n
  * path (publish, forward, gossip, IWANT reply). Mesh membership is left alone: a peer that is
  * not admitted may stay in a topic's mesh and simply gets nothing on it from us.
  */
+/** gossipsub's send paths are not part of its typed interface: check they are there before wrapping them. */
+function hasRelayInternals(x: object): x is RelayInternals {
+  return ['sendRpc', 'sendRpcInBatch', 'pushGossip'].every(name => typeof Reflect.get(x, name) === 'function');
+}
+
 export function restrictRelay(node: NetNode, policy: RelayPolicy): void {
-  const g = node.services.pubsub as unknown as Partial<RelayInternals>;
+  const g: object = node.services.pubsub;
+  if (!hasRelayInternals(g)) throw new TypeError('pubsub service does not expose the gossipsub send paths');
   const { sendRpc, sendRpcInBatch, pushGossip } = g;
-  if (typeof sendRpc !== 'function' || typeof sendRpcInBatch !== 'function' || typeof pushGossip !== 'function') {
-    throw new TypeError('pubsub service does not expose the gossipsub send paths');
-  }
   g.sendRpc = function (id: string, rpc: RpcLike): boolean {
     const allowed = filterRpc(policy, id, rpc);
     return allowed === null ? false : sendRpc.call(this, id, allowed);
