@@ -13,12 +13,9 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { checkFlowUnit, flowSettings } from '../flow/config.js'
 import { AgentConfigSchema, type AgentConfigFile, type NeighbourConfig, type UsageSourceConfig } from './schema.js'
 
-export class ConfigError extends Error {
-  constructor (readonly field: string, readonly problem: string, readonly fix?: string) {
-    super(`${field}: ${problem}${fix !== undefined ? ` (fix: ${fix})` : ''}`)
-    this.name = 'ConfigError'
-  }
-}
+import { ConfigError } from './errors.js'
+
+export { ConfigError }
 
 export interface Neighbour extends Required<Pick<NeighbourConfig, 'name' | 'peerId' | 'addrs' | 'status'>> {
   tolerance: string

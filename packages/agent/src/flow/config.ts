@@ -3,7 +3,7 @@
  * PeerIds, prefixes and addresses parsed, DSCP keys checked. Every problem is a ConfigError that
  * names the field under `usage`.
  */
-import { ConfigError } from '../config/load.js'
+import { ConfigError } from '../config/errors.js'
 import type { UsageSourceConfig } from '../config/schema.js'
 import { exporterKey, parseAddress, parsePrefix, type BorderRule, type TimeMode } from './attribute.js'
 

@@ -7,7 +7,7 @@
  * with a code and a message that names the field (http/errors.ts maps codes to statuses).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { Agent } from '../agent.js'
+import type { AgentSurface as Agent } from './surface.js'
 import { UsageError } from '../usage/push.js'
 import type { ReviseInput } from '../border/revise.js'
 import { HttpError, answerFor } from './errors.js'

@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox'
 import { decodeDocument } from '@splitedge/wire'
 import { borderOf, fromMinorUnits } from '@splitedge/store'
-import type { Agent } from '../agent.js'
+import type { AgentSurface as Agent } from './surface.js'
 import { HttpError } from './errors.js'
 import type { RouteSpec } from '@splitedge/node'
 import type { Views } from './views.js'

@@ -6,7 +6,7 @@
 import { decodeDocument, type SettlementStatementBody } from '@splitedge/wire'
 import { borderOf, fromMinorUnits, peersOf, type StatementRecord } from '@splitedge/store'
 import { brokerageView, isModelError, type Statement } from '@splitedge/model'
-import type { Agent } from '../agent.js'
+import type { AgentSurface as Agent } from './surface.js'
 import { UsageError } from '../usage/push.js'
 import { pageOf, type ListQuery } from '@splitedge/node'
 import { explainLine, type AppliedLine, type TariffVersion } from './statement-lines.js'
