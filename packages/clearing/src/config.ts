@@ -22,7 +22,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { Type, type Static } from '@sinclair/typebox'
 import { parse as parseYaml } from 'yaml'
-import { ConfigError, HttpTokenFields, NodeConfigFields, checkAgainst, httpSettings, nodeSettings } from '@splitedge/agent'
+import { ConfigError, HttpTokenFields, NodeConfigFields, checkAgainst, httpSettings, nodeSettings } from '@splitedge/node'
 import { PeerIdSchema } from '@splitedge/wire'
 import type { MarginPolicy } from './pricing.js'
 

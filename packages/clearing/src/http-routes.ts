@@ -1,5 +1,5 @@
 /**
- * The clearer's HTTP routes described as data (see @splitedge/agent's spec.ts): request schemas
+ * The clearer's HTTP routes described as data (see @splitedge/node's http/spec.ts): request schemas
  * the server checks bodies with, the answer's shape and an example each. `/openapi.json` is built
  * from this table, and the server refuses to start with a route missing from it.
  */

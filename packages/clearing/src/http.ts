@@ -13,7 +13,7 @@
  * - `POST /v1/settle` (loopback only, or with the token): settle every closed period now
  * - `GET /` the clearer's dashboard, `GET /openapi.json` this API described (http-routes.ts)
  *
- * With `http.token` configured every write needs it (see @splitedge/agent's http/auth.ts).
+ * With `http.token` configured every write needs it (see @splitedge/node's http/auth.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { answerFor } from '@splitedge/agent'

@@ -27,3 +27,4 @@ export { check, checkQuery, openApi, specTable, assertDescribed, type RouteSpec,
 export { authorize, loadToken, isLoopback, type Gate, type TokenSettings } from './http/auth.js'
 export { servePage, serveAsset, uiRoutes } from './http/ui.js'
 export { systemScheduler, type Scheduler } from './clock/scheduler.js'
+export { ConfigError, fieldName, checkAgainst, nodeSettings, httpSettings, NodeConfigFields, HttpTokenFields } from './config.js'

@@ -5,17 +5,14 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import type { TSchema } from '@sinclair/typebox'
-import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { checkFlowUnit, flowSettings } from '../flow/config.js'
 import { AgentConfigSchema, type AgentConfigFile, type NeighbourConfig, type UsageSourceConfig } from './schema.js'
+import { ConfigError, checkAgainst, fieldName, nodeSettings, httpSettings } from '@splitedge/node'
 
-import { ConfigError } from './errors.js'
-
-export { ConfigError }
+export { ConfigError, checkAgainst, fieldName, nodeSettings, httpSettings }
 
 export interface Neighbour extends Required<Pick<NeighbourConfig, 'name' | 'peerId' | 'addrs' | 'status'>> {
   tolerance: string
@@ -46,29 +43,8 @@ export const DEFAULTS = {
   tolerance: '0.01'
 } as const
 
-/** Turn a TypeBox instance path (`/neighbours/0/peerId`) into `neighbours[0].peerId`. */
-export function fieldName (pointer: string): string {
-  if (pointer === '') return '(top level)'
-  return pointer.slice(1).split('/').map((p, i) => /^\d+$/.test(p) ? `[${p}]` : (i === 0 ? p : `.${p}`)).join('')
-}
 
-/**
- * Check a parsed YAML document against a schema; the first problem becomes a ConfigError that
- * names the field and, for an unknown (most often misspelt) field, lists the fields allowed there.
- */
-export function checkAgainst (schema: TSchema, raw: unknown): void {
-  const first = Value.Errors(schema, raw).First()
-  if (first === undefined) return
-  const desc = (first.schema as { description?: string }).description
-  const known = first.type === ValueErrorType.ObjectAdditionalProperties ? Object.keys((first.schema as { properties?: object }).properties ?? {}) : []
-  const fix = known.length > 0 ? `remove it or use one of: ${known.join(', ')}` : desc
-  throw new ConfigError(fieldName(first.path), first.message + (first.value !== undefined && typeof first.value !== 'object' ? `, got ${JSON.stringify(first.value)}` : ''), fix)
-}
 
-/** The node fields of a checked config, with paths resolved against the config file's directory. */
-export function nodeSettings (c: { name: string, key: string, dataDir: string, listen: string[], transport?: 'tcp' | 'memory' }, baseDir: string): { name: string, keyPath: string, dataDir: string, listen: string[], transport: 'tcp' | 'memory' } {
-  return { name: c.name, keyPath: resolve(baseDir, c.key), dataDir: resolve(baseDir, c.dataDir), listen: c.listen, transport: c.transport ?? 'tcp' }
-}
 
 export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -111,12 +87,6 @@ export function checkConfig (raw: unknown, baseDir: string): AgentConfig {
   }
 }
 
-/** The http block with its token file resolved against the config's directory; not both token forms. */
-export function httpSettings<H extends { token?: string, tokenFile?: string }> (h: H | undefined, baseDir: string): H | undefined {
-  if (h === undefined) return undefined
-  if (h.token !== undefined && h.tokenFile !== undefined) throw new ConfigError('http.tokenFile', 'give the token or a token file, not both')
-  return h.tokenFile === undefined ? h : { ...h, tokenFile: resolve(baseDir, h.tokenFile) }
-}
 
 function checkMultiaddr (s: string, field: string): void {
   try {

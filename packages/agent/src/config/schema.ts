@@ -3,6 +3,9 @@
  * documents it. Paths in the file are relative to the file's own directory.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { HttpTokenFields, NodeConfigFields } from '@splitedge/node'
+
+export { HttpTokenFields, NodeConfigFields }
 
 const DecimalString = Type.String({ pattern: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$', description: 'non-negative decimal as a string, e.g. "0.01"' })
 
@@ -48,20 +51,7 @@ export const UsageSourceSchema = Type.Union([
   }, { additionalProperties: false })
 ])
 
-/** The fields every splitedge node's config has: agents' and clearers' alike. */
-export const NodeConfigFields = {
-  name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),
-  key: Type.String({ minLength: 1, description: 'path of the Ed25519 key file written by `splitedge keygen`' }),
-  dataDir: Type.String({ minLength: 1, description: 'directory of the LevelDB store' }),
-  listen: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'libp2p listen multiaddrs' }),
-  transport: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('memory')]))
-}
 
-/** The write token of a node's HTTP API (agents' and clearers'): inline, or in a file. */
-export const HttpTokenFields = {
-  token: Type.Optional(Type.String({ minLength: 16, maxLength: 512, pattern: '^[\\x21-\\x7e]+$', description: 'every write needs `Authorization: Bearer <token>`; at least 16 visible ASCII characters, e.g. from `openssl rand -hex 24`' })),
-  tokenFile: Type.Optional(Type.String({ minLength: 1, description: 'a file holding the token (mode 0600), instead of `token`' }))
-}
 
 export const AgentConfigSchema = Type.Object({
   ...NodeConfigFields,
