@@ -11,6 +11,10 @@ import { openStore } from '@splitedge/store'
 import {
   getJson, killAll, spawnAgent, stopAgent, tempDir, waitFor, writeNetwork, type AgentFiles, type AgentProcess, freePort
 } from './helpers.js'
+import { below, seededRng } from '@splitedge/model'
+
+/** When to kill is drawn from a seed (CRASH_SEED to replay one). */
+const rng = seededRng(Number(process.env.CRASH_SEED ?? 20261130))
 
 interface StatementView { neighbour: string, id: string, period: { start: number, end: number }, net: string }
 interface AttestationView { neighbour: string, intervalStart: number, id: string, signers: string[] }
@@ -72,7 +76,7 @@ describe('agent processes: kill -9 at any point loses nothing and doubles nothin
     await observe()
 
     // Mid-interval, at an arbitrary moment.
-    await sleep(100 + Math.floor(Math.random() * 800))
+    await sleep(100 + below(rng, 800))
     B.kill9()
     await restartB()
     // Right after B stored an attestation (its delivery to A may still be in flight).
@@ -82,7 +86,7 @@ describe('agent processes: kill -9 at any point loses nothing and doubles nothin
     // Right after A stored one (B, the other half of the exchange, is in the middle of it).
     await killWhen(A, 'period settled')
     // And once more at random.
-    await sleep(200 + Math.floor(Math.random() * 1500))
+    await sleep(200 + below(rng, 1500))
     B.kill9()
     await restartB()
     const restarted = Date.now()

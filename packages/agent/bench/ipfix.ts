@@ -11,19 +11,16 @@ import { Attributor, parsePrefix } from '../src/flow/attribute.js'
 import { FlowAggregator } from '../src/flow/aggregate.js'
 import { FlowDecoder, type FlowRecord } from '../src/flow/decode.js'
 import { encodeIpfix, flowTemplate, flowValues, ip, type SetSpec, type TemplateSpec, type TestFlow } from '../test/flow-encode.js'
+import { seededRng } from '@splitedge/model'
 
 const RECORDS_PER_PACKET = 30
 const PACKETS = 2000
 const INTERVAL = 300_000
 const GOAL = 200_000
 
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => { a = (a * 1664525 + 1013904223) >>> 0; return a / 4294967296 }
-}
 
 function build (): Uint8Array[] {
-  const r = rng(42)
+  const r = seededRng(42)
   const t4 = flowTemplate(1024, false, [{ ie: 4, length: 1 }, { ie: 7, length: 2 }, { ie: 11, length: 2 }, { ie: 6, length: 1 }])
   const t6 = flowTemplate(2048, true, [{ ie: 4, length: 1 }, { ie: 7, length: 2 }, { ie: 11, length: 2 }, { ie: 6, length: 1 }])
   const now = 1_800_000_000_000

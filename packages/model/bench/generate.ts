@@ -3,19 +3,10 @@
  * same scenario). Providers form a random mesh; each edge network hangs off one provider; a flow
  * walks from an edge, through its provider and a few more, to another provider's edge.
  */
-import type { Scenario, ScenarioFlow } from '../src/index.js'
+import { seededRng, type Scenario, type ScenarioFlow } from '../src/index.js'
 
-/** mulberry32: a small, well-known 32-bit PRNG; enough for shaping test data. */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The benchmark's scenarios come from the project's one seeded generator. */
+export const prng = seededRng
 
 export interface GenerateOptions { networks: number, providers: number, flowHops: number, seed: number }
 

@@ -34,3 +34,4 @@ export {
   type Statement, type UsageLine, type TariffRef
 } from './statement.js'
 export { brokerageView, type BrokerageView, type BrokerageClassView } from './brokerage.js'
+export { seededRng, below, type Rng } from './random.js'

@@ -8,6 +8,11 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { borderOf, openStore } from '../src/index.js'
+import { below, seededRng } from '@splitedge/model'
+
+/** The kill plan is drawn from a seed (CRASH_SEED to replay one); the seed is in every failure message. */
+const SEED = Number(process.env.CRASH_SEED ?? 20261130)
+const rng = seededRng(SEED)
 
 const WRITER = fileURLToPath(new URL('./fixtures/crash-writer.js', import.meta.url))
 const ROUNDS = 8
@@ -29,7 +34,7 @@ async function runUntilKilled (path: string, start: number, killAfter: number, a
     else if (what === 'att' && result !== undefined) acks.att.set(i, result)
     else if (what === 'post' && result !== undefined) acks.post.set(i, result)
     else if (what === 'pair' && result !== undefined) acks.pair.set(i, result)
-    if (++seen === killAfter) setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 8))
+    if (++seen === killAfter) setTimeout(() => child.kill('SIGKILL'), below(rng, 8))
   })
   const { signal } = await exited
   return { killed: signal === 'SIGKILL', lines }
@@ -50,11 +55,11 @@ describe('crash safety (kill -9 of a writing child process)', function () {
       // Restart a little behind the last acknowledged interval so acknowledged writes are retried.
       const lastAcked = Math.max(-1, ...acks.post.keys())
       const start = Math.max(0, lastAcked - 2)
-      const killAfter = 3 + Math.floor(Math.random() * 60)
+      const killAfter = 3 + below(rng, 60)
       plan.push(start, killAfter)
       const earlier = { att: new Set(acks.att.keys()), post: new Set(acks.post.keys()), pair: new Set(acks.pair.keys()) }
       const { killed, lines } = await runUntilKilled(path, start, killAfter, acks)
-      assert.ok(killed, `round ${round} (plan ${plan.join(',')}) ended without being killed: ${lines.slice(-3).join(' | ')}`)
+      assert.ok(killed, `round ${round} (seed ${SEED}, plan ${plan.join(',')}) ended without being killed: ${lines.slice(-3).join(' | ')}`)
       if (killed) kills++
       // A retry of a write acknowledged in an earlier life must answer 'exists', never write again.
       for (const line of lines) {
