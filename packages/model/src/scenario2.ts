@@ -10,7 +10,7 @@
 import { add, describe, neg, parseDec, ZERO, type Dec } from './decimal.js'
 import { ModelError } from './errors.js'
 import { checkPricing, UNITS } from './pricing.js'
-import { codeUnitOrder, MAX_DECIMALS } from './scenario.js'
+import { checkFieldsAndDecimals, codeUnitOrder } from './scenario.js'
 import { isRecord } from './sla.js'
 import { computeStatement, receiverClass, type Measured, type Statement, type StatementInput, type UsageLine } from './statement.js'
 import type { ClassId, NetworkId, PricingTariff } from './types.js'
@@ -41,13 +41,7 @@ interface Ctx {
 
 /** Validate and evaluate a format-2 scenario. Throws `ModelError` naming the bad field. */
 export function evaluateScenario2 (input: Record<string, unknown>): Scenario2Result {
-  for (const k of Object.keys(input)) {
-    if (!TOP_LEVEL.has(k)) throw new ModelError('bad-type', k, `unknown field (expected one of ${[...TOP_LEVEL].join(', ')})`)
-  }
-  const decimals = input.decimals
-  if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > MAX_DECIMALS) {
-    throw new ModelError('bad-type', 'decimals', `must be an integer from 0 to ${MAX_DECIMALS}, got ${describe(decimals)}`)
-  }
+  const decimals = checkFieldsAndDecimals(input, TOP_LEVEL)
   const currency = input.currency ?? 'XXX'
   if (typeof currency !== 'string' || currency === '') throw new ModelError('bad-type', 'currency', 'must be a currency code string')
   const unit = input.unit ?? 'octet'
@@ -120,9 +114,8 @@ function readTariffs (ctx: Ctx, v: unknown, base: Pick<PricingTariff, 'currency'
       const classes = isRecord(t.classes)
         ? Object.fromEntries(Object.entries(t.classes).map(([c, x]) => [c, isRecord(x) ? { mode: 'unicast', quality: c, ...x } : x]))
         : t.classes
-      const pricing = { ...base, weights: {}, ...t, classes } as unknown as PricingTariff & { fromInterval?: number, ref?: string }
-      delete pricing.fromInterval
-      delete pricing.ref
+      const { fromInterval: _from, ref: _ref, ...terms } = t
+      const pricing = { ...base, weights: {}, ...terms, classes }
       checkPricing(pricing, f, key => ctx.index.has(key) && key !== id)
       ctx.tariffs[n]!.push({ from, ref: (t.ref as string | undefined) ?? `${id}#${k}`, pricing })
     })
