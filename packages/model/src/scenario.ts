@@ -82,17 +82,21 @@ export function checkFieldsAndDecimals (input: Record<string, unknown>, known: S
   return decimals
 }
 
-type Networks = Pick<CompiledScenario, 'ids' | 'index' | 'edge'>
+/** The networks of a scenario, in declaration order. */
+export type Networks = Pick<CompiledScenario, 'ids' | 'index' | 'edge'>
 
 function compileNetworks (networks: unknown): Networks {
   if (!Array.isArray(networks)) throw new ModelError('bad-type', 'networks', 'must be an array')
+  return indexNetworks(networks, (id): id is string => typeof id === 'string' && id !== '' && id !== '*', 'a non-empty string other than "*"')
+}
+
+/** `networks[i]` as { id, role }, each id once; what a valid id is differs by format (`idRule` says it). */
+export function indexNetworks (networks: unknown[], validId: (id: unknown) => id is string, idRule: string): Networks {
   const nets: Networks = { ids: [], index: new Map(), edge: [] }
   networks.forEach((n: unknown, i) => {
     const f = `networks[${i}]`
     if (!isRecord(n)) throw new ModelError('bad-type', f, 'must be an object { id, role }')
-    if (typeof n.id !== 'string' || n.id === '' || n.id === '*') {
-      throw new ModelError('bad-type', `${f}.id`, `must be a non-empty string other than "*", got ${describe(n.id)}`)
-    }
+    if (!validId(n.id)) throw new ModelError('bad-type', `${f}.id`, `must be ${idRule}, got ${describe(n.id)}`)
     if (n.role !== 'provider' && n.role !== 'edge') {
       throw new ModelError('bad-type', `${f}.role`, `must be "provider" or "edge", got ${describe(n.role)}`)
     }

@@ -10,7 +10,7 @@
 import { add, describe, neg, parseDec, ZERO, type Dec } from './decimal.js'
 import { ModelError } from './errors.js'
 import { checkPricing, UNITS } from './pricing.js'
-import { checkFieldsAndDecimals, codeUnitOrder } from './scenario.js'
+import { checkFieldsAndDecimals, codeUnitOrder, indexNetworks } from './scenario.js'
 import { isRecord } from './sla.js'
 import { computeStatement, receiverClass, type Measured, type Statement, type StatementInput, type UsageLine } from './statement.js'
 import type { ClassId, NetworkId, PricingTariff } from './types.js'
@@ -76,21 +76,9 @@ export function evaluateScenario2 (input: Record<string, unknown>): Scenario2Res
 }
 
 function networks (v: unknown, intervals: number): Ctx {
-  const ctx: Ctx = { ids: [], index: new Map(), edge: [], intervals, tariffs: [], usage: new Map() }
-  asArray(v, 'networks').forEach((n: unknown, i) => {
-    const f = `networks[${i}]`
-    if (!isRecord(n)) throw new ModelError('bad-type', f, 'must be an object { id, role }')
-    if (typeof n.id !== 'string' || n.id === '' || n.id === '*' || n.id.includes(',') || n.id.startsWith('status:')) {
-      throw new ModelError('bad-type', `${f}.id`, `must be a non-empty string other than "*", without "," or a status: prefix, got ${describe(n.id)}`)
-    }
-    if (n.role !== 'provider' && n.role !== 'edge') throw new ModelError('bad-type', `${f}.role`, `must be "provider" or "edge", got ${describe(n.role)}`)
-    if (ctx.index.has(n.id)) throw new ModelError('duplicate-network', `${f}.id`, `duplicate network ${describe(n.id)}`)
-    ctx.index.set(n.id, ctx.ids.length)
-    ctx.ids.push(n.id)
-    ctx.edge.push(n.role === 'edge')
-    ctx.tariffs.push([])
-  })
-  return ctx
+  const validId = (id: unknown): id is string => typeof id === 'string' && id !== '' && id !== '*' && !id.includes(',') && !id.startsWith('status:')
+  const nets = indexNetworks(asArray(v, 'networks'), validId, 'a non-empty string other than "*", without "," or a status: prefix')
+  return { ...nets, intervals, tariffs: nets.ids.map(() => []), usage: new Map() }
 }
 
 /** Every provider's tariff versions: the first from interval 0, each later one from a later interval. */

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadKeyFile } from '@splitedge/wire'
 import { call } from '../api-client.js'
+import { untilStopSignal } from '../exit.js'
 import { keySigner, runClearingFlow } from '../demo/clearing-flow.js'
 import { DEMO_BORDERS, DEMO_CLEARED, DEMO_OPERATORS } from '../demo/network.js'
 import { out } from '../demo/out.js'
@@ -128,5 +129,5 @@ async function clearOneFlow (clearer: Running, files: DemoFiles, goal: Goal, dea
 async function keepRunning (net: Network, tokenPath: string): Promise<void> {
   out(`\n--keep: the network keeps running. Dashboards: ${dashboards(net)}`)
   out(`Writes need the token in ${tokenPath} (paste it into the Token box of a dashboard). Ctrl-C stops it.`)
-  await new Promise<void>(resolve => { process.once('SIGINT', () => { resolve() }); process.once('SIGTERM', () => { resolve() }) })
+  await untilStopSignal()
 }
