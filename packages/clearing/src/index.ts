@@ -29,4 +29,3 @@ export { ClearingParticipant, type AgentHandle, type ParticipantOptions, type Se
 export { startClearerHttp, type ClearerHttp } from './http.js'
 export { ClearerClient, ClearerApiError } from './client.js'
 export { CLEARING_PROTOCOLS, MAX_CLEARING_FRAME_BYTES } from './frames.js'
-export { runClearingDemoFlow, type ClearingDemoInput, type ClearingDemoResult, type EndSigner } from './demo.js'

@@ -9,3 +9,11 @@ export const EXIT_USAGE = 2
 export function oneLine (text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim()
 }
+
+/** Resolves at the first SIGINT or SIGTERM: a command that runs until stopped then stops what it started. */
+export async function untilStopSignal (): Promise<void> {
+  await new Promise<void>(resolve => {
+    process.once('SIGINT', () => { resolve() })
+    process.once('SIGTERM', () => { resolve() })
+  })
+}

@@ -16,10 +16,13 @@ export type NeighbourCheck = (key: string) => boolean
 
 const STATUS_KEY = /^status:(customer|peer|transit)$/
 
-/** Check `p` (at `field`); `isNeighbour` decides which keys name neighbours. */
-export function checkPricing (p: PricingTariff, field: string, isNeighbour: NeighbourCheck): void {
+/**
+ * Check `p` (at `field`); `isNeighbour` decides which keys name neighbours. It takes what was read
+ * from a file as it is, so once it returns, `p` is known to be a `PricingTariff`.
+ */
+export function checkPricing (p: unknown, field: string, isNeighbour: NeighbourCheck): asserts p is PricingTariff {
   if (!isRecord(p)) throw new ModelError('bad-type', field, 'must be an object')
-  if (!(UNITS as readonly string[]).includes(p.unit)) throw new ModelError('bad-type', `${field}.unit`, `must be one of ${UNITS.join(', ')}, got ${describe(p.unit)}`)
+  if (!(UNITS as readonly unknown[]).includes(p.unit)) throw new ModelError('bad-type', `${field}.unit`, `must be one of ${UNITS.join(', ')}, got ${describe(p.unit)}`)
   if (!isRecord(p.classes) || Object.keys(p.classes).length === 0) {
     throw new ModelError('bad-type', `${field}.classes`, 'must price at least one class')
   }
@@ -39,7 +42,7 @@ export function checkPricing (p: PricingTariff, field: string, isNeighbour: Neig
       parseCriteria(criteria, `${f}.${cls}`)
     }
   }
-  for (const [n, map] of Object.entries(p.classMap ?? {})) checkClassMap(p, n, map, `${field}.classMap.${n}`, isNeighbour)
+  for (const [n, map] of Object.entries(p.classMap ?? {})) checkClassMap(p.classes, n, map, `${field}.classMap.${n}`, isNeighbour)
 }
 
 function checkClass (c: unknown, f: string, isNeighbour: NeighbourCheck): void {
@@ -82,12 +85,12 @@ function checkPeriodFee (fee: unknown, f: string, isNeighbour: NeighbourCheck): 
   }
 }
 
-function checkClassMap (p: PricingTariff, n: string, map: unknown, f: string, isNeighbour: NeighbourCheck): void {
+function checkClassMap (classes: Record<string, unknown>, n: string, map: unknown, f: string, isNeighbour: NeighbourCheck): void {
   if (!isNeighbour(n)) throw new ModelError('unknown-network', f, `${describe(n)} is not a neighbour`)
   if (!isRecord(map)) throw new ModelError('bad-type', f, 'must be an object of their class -> our class')
   const seen = new Map<string, string>()
   for (const [theirs, ours] of Object.entries(map)) {
-    if (typeof ours !== 'string' || own(p.classes, ours) === undefined) {
+    if (typeof ours !== 'string' || own(classes, ours) === undefined) {
       throw new ModelError('unknown-class', `${f}.${theirs}`, `${describe(ours)} is not a class this tariff prices`)
     }
     const other = seen.get(ours)

@@ -60,45 +60,67 @@ const ZERO_ROW: WeightRow = { send: ZERO, receive: ZERO }
 /** Check and index everything but flows and trees. */
 export function compileScenario (input: unknown): CompiledScenario {
   if (!isRecord(input)) throw new ModelError('bad-type', 'scenario', `must be a JSON object, got ${describe(input)}`)
+  const decimals = checkFieldsAndDecimals(input, TOP_LEVEL)
+  // Each step checks its part in this order, so the first problem reported stays the same.
+  const nets = compileNetworks(input.networks)
+  const { classes, classIndex, price } = compilePrices(nets, input.prices)
+  const { named, star } = compileWeights(nets, input.weights)
+  const factor = compileFactors(nets, classes, classIndex, input.sla, input.measured)
+  const priceFactor = price.map((row, n) => row.map((p, c) => mul(p, factor[n]![c]!)))
+  return { decimals, ids: nets.ids, index: nets.index, edge: nets.edge, classes, classIndex, price, factor, priceFactor, named, star }
+}
+
+/** What both scenario formats check first: every field is known, and `decimals` is in range. */
+export function checkFieldsAndDecimals (input: Record<string, unknown>, known: Set<string>): number {
   for (const k of Object.keys(input)) {
-    if (!TOP_LEVEL.has(k)) throw new ModelError('bad-type', k, `unknown field (expected one of ${[...TOP_LEVEL].join(', ')})`)
+    if (!known.has(k)) throw new ModelError('bad-type', k, `unknown field (expected one of ${[...known].join(', ')})`)
   }
   const decimals = input.decimals
   if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > MAX_DECIMALS) {
     throw new ModelError('bad-type', 'decimals', `must be an integer from 0 to ${MAX_DECIMALS}, got ${describe(decimals)}`)
   }
+  return decimals
+}
 
-  // Networks.
-  if (!Array.isArray(input.networks)) throw new ModelError('bad-type', 'networks', 'must be an array')
-  const ids: NetworkId[] = []
-  const edge: boolean[] = []
-  const index = new Map<NetworkId, number>()
-  input.networks.forEach((n: unknown, i) => {
+/** The networks of a scenario, in declaration order. */
+export type Networks = Pick<CompiledScenario, 'ids' | 'index' | 'edge'>
+
+function compileNetworks (networks: unknown): Networks {
+  if (!Array.isArray(networks)) throw new ModelError('bad-type', 'networks', 'must be an array')
+  return indexNetworks(networks, (id): id is string => typeof id === 'string' && id !== '' && id !== '*', 'a non-empty string other than "*"')
+}
+
+/** `networks[i]` as { id, role }, each id once; what a valid id is differs by format (`idRule` says it). */
+export function indexNetworks (networks: unknown[], validId: (id: unknown) => id is string, idRule: string): Networks {
+  const nets: Networks = { ids: [], index: new Map(), edge: [] }
+  networks.forEach((n: unknown, i) => {
     const f = `networks[${i}]`
     if (!isRecord(n)) throw new ModelError('bad-type', f, 'must be an object { id, role }')
-    if (typeof n.id !== 'string' || n.id === '' || n.id === '*') {
-      throw new ModelError('bad-type', `${f}.id`, `must be a non-empty string other than "*", got ${describe(n.id)}`)
-    }
+    if (!validId(n.id)) throw new ModelError('bad-type', `${f}.id`, `must be ${idRule}, got ${describe(n.id)}`)
     if (n.role !== 'provider' && n.role !== 'edge') {
       throw new ModelError('bad-type', `${f}.role`, `must be "provider" or "edge", got ${describe(n.role)}`)
     }
-    if (index.has(n.id)) throw new ModelError('duplicate-network', `${f}.id`, `duplicate network ${describe(n.id)}`)
-    index.set(n.id, ids.length)
-    ids.push(n.id)
-    edge.push(n.role === 'edge')
+    if (nets.index.has(n.id)) throw new ModelError('duplicate-network', `${f}.id`, `duplicate network ${describe(n.id)}`)
+    nets.index.set(n.id, nets.ids.length)
+    nets.ids.push(n.id)
+    nets.edge.push(n.role === 'edge')
   })
-  const networkAt = (id: string, field: string): number => {
-    const i = index.get(id)
-    if (i === undefined) throw new ModelError('unknown-network', field, `unknown network ${describe(id)}`)
-    return i
-  }
+  return nets
+}
 
-  // Prices: the classes priced anywhere are the known classes.
-  const prices = optionalRecord(input.prices, 'prices')
+function networkAt (nets: Networks, id: string, field: string): number {
+  const i = nets.index.get(id)
+  if (i === undefined) throw new ModelError('unknown-network', field, `unknown network ${describe(id)}`)
+  return i
+}
+
+/** Prices: the classes priced anywhere are the known classes. */
+function compilePrices (nets: Networks, input: unknown): Pick<CompiledScenario, 'classes' | 'classIndex' | 'price'> {
+  const prices = optionalRecord(input, 'prices')
   const priced = new Map<number, Map<ClassId, Dec>>()
   const classSet = new Set<ClassId>()
   for (const [nid, byClass] of Object.entries(prices)) {
-    const n = networkAt(nid, `prices.${nid}`)
+    const n = networkAt(nets, nid, `prices.${nid}`)
     if (!isRecord(byClass)) throw new ModelError('bad-type', `prices.${nid}`, 'must be an object of class -> price')
     const m = new Map<ClassId, Dec>()
     for (const [cls, p] of Object.entries(byClass)) {
@@ -110,29 +132,35 @@ export function compileScenario (input: unknown): CompiledScenario {
   const classes = [...classSet].sort(codeUnitOrder)
   const classIndex = new Map(classes.map((c, i) => [c, i]))
   // Edge networks charge nobody, so their prices never matter; kept as declared for clarity.
-  const price = ids.map((_, n) => classes.map(c => priced.get(n)?.get(c) ?? ZERO))
+  const price = nets.ids.map((_, n) => classes.map(c => priced.get(n)?.get(c) ?? ZERO))
+  return { classes, classIndex, price }
+}
 
-  // Weights: edge networks' weights are always 0, whatever the file says.
-  const weights = optionalRecord(input.weights, 'weights')
-  const named = ids.map(() => new Map<number, WeightRow>())
-  const star = ids.map(() => ZERO_ROW)
+/** Weights: edge networks' weights are always 0, whatever the file says. */
+function compileWeights (nets: Networks, input: unknown): Pick<CompiledScenario, 'named' | 'star'> {
+  const weights = optionalRecord(input, 'weights')
+  const named = nets.ids.map(() => new Map<number, WeightRow>())
+  const star = nets.ids.map(() => ZERO_ROW)
   for (const [nid, byNeighbour] of Object.entries(weights)) {
-    const n = networkAt(nid, `weights.${nid}`)
+    const n = networkAt(nets, nid, `weights.${nid}`)
     if (!isRecord(byNeighbour)) throw new ModelError('bad-type', `weights.${nid}`, 'must be an object of neighbour -> { send, receive }')
     for (const [jid, pair] of Object.entries(byNeighbour)) {
       const f = `weights.${nid}.${jid}`
       const row = parseWeightRow(pair, f)
-      if (edge[n] === true) continue
+      if (nets.edge[n] === true) continue
       if (jid === '*') star[n] = row
-      else named[n]!.set(networkAt(jid, f), row)
+      else named[n]!.set(networkAt(nets, jid, f), row)
     }
   }
+  return { named, star }
+}
 
-  // SLA criteria and measurements: both must name known networks and priced classes.
-  const sla = optionalRecord(input.sla, 'sla')
-  const measured = optionalRecord(input.measured, 'measured')
+/** SLA criteria and measurements (both must name known networks and priced classes): factor[n][c]. */
+function compileFactors (nets: Networks, classes: ClassId[], classIndex: Map<ClassId, number>, slaInput: unknown, measuredInput: unknown): Dec[][] {
+  const sla = optionalRecord(slaInput, 'sla')
+  const measured = optionalRecord(measuredInput, 'measured')
   for (const [nid, byClass] of Object.entries(measured)) {
-    networkAt(nid, `measured.${nid}`)
+    networkAt(nets, nid, `measured.${nid}`)
     if (!isRecord(byClass)) throw new ModelError('bad-type', `measured.${nid}`, 'must be an object of class -> { metric: value }')
     for (const [cls, metrics] of Object.entries(byClass)) {
       const f = `measured.${nid}.${cls}`
@@ -141,9 +169,9 @@ export function compileScenario (input: unknown): CompiledScenario {
       for (const [metric, v] of Object.entries(metrics)) parseDec(v, `${f}.${metric}`)
     }
   }
-  const factor = ids.map(() => classes.map(() => ONE))
+  const factor = nets.ids.map(() => classes.map(() => ONE))
   for (const [nid, byClass] of Object.entries(sla)) {
-    const n = networkAt(nid, `sla.${nid}`)
+    const n = networkAt(nets, nid, `sla.${nid}`)
     if (!isRecord(byClass)) throw new ModelError('bad-type', `sla.${nid}`, 'must be an object of class -> criteria')
     for (const [cls, criteria] of Object.entries(byClass)) {
       const f = `sla.${nid}.${cls}`
@@ -154,9 +182,7 @@ export function compileScenario (input: unknown): CompiledScenario {
       factor[n]![c] = classFactor(parsed, metrics as Record<string, Decimal> | undefined, `measured.${nid}.${cls}`)
     }
   }
-
-  const priceFactor = price.map((row, n) => row.map((p, c) => mul(p, factor[n]![c]!)))
-  return { decimals, ids, index, edge, classes, classIndex, price, factor, priceFactor, named, star }
+  return factor
 }
 
 /** Weights of `i` toward `j`: `weights[i][j]`, then `weights[i]["*"]`, else 0; edge networks 0. */

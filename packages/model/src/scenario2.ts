@@ -10,7 +10,7 @@
 import { add, describe, neg, parseDec, ZERO, type Dec } from './decimal.js'
 import { ModelError } from './errors.js'
 import { checkPricing, UNITS } from './pricing.js'
-import { codeUnitOrder, MAX_DECIMALS } from './scenario.js'
+import { checkFieldsAndDecimals, codeUnitOrder, indexNetworks } from './scenario.js'
 import { isRecord } from './sla.js'
 import { computeStatement, receiverClass, type Measured, type Statement, type StatementInput, type UsageLine } from './statement.js'
 import type { ClassId, NetworkId, PricingTariff } from './types.js'
@@ -41,13 +41,7 @@ interface Ctx {
 
 /** Validate and evaluate a format-2 scenario. Throws `ModelError` naming the bad field. */
 export function evaluateScenario2 (input: Record<string, unknown>): Scenario2Result {
-  for (const k of Object.keys(input)) {
-    if (!TOP_LEVEL.has(k)) throw new ModelError('bad-type', k, `unknown field (expected one of ${[...TOP_LEVEL].join(', ')})`)
-  }
-  const decimals = input.decimals
-  if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > MAX_DECIMALS) {
-    throw new ModelError('bad-type', 'decimals', `must be an integer from 0 to ${MAX_DECIMALS}, got ${describe(decimals)}`)
-  }
+  const decimals = checkFieldsAndDecimals(input, TOP_LEVEL)
   const currency = input.currency ?? 'XXX'
   if (typeof currency !== 'string' || currency === '') throw new ModelError('bad-type', 'currency', 'must be a currency code string')
   const unit = input.unit ?? 'octet'
@@ -82,21 +76,9 @@ export function evaluateScenario2 (input: Record<string, unknown>): Scenario2Res
 }
 
 function networks (v: unknown, intervals: number): Ctx {
-  const ctx: Ctx = { ids: [], index: new Map(), edge: [], intervals, tariffs: [], usage: new Map() }
-  asArray(v, 'networks').forEach((n: unknown, i) => {
-    const f = `networks[${i}]`
-    if (!isRecord(n)) throw new ModelError('bad-type', f, 'must be an object { id, role }')
-    if (typeof n.id !== 'string' || n.id === '' || n.id === '*' || n.id.includes(',') || n.id.startsWith('status:')) {
-      throw new ModelError('bad-type', `${f}.id`, `must be a non-empty string other than "*", without "," or a status: prefix, got ${describe(n.id)}`)
-    }
-    if (n.role !== 'provider' && n.role !== 'edge') throw new ModelError('bad-type', `${f}.role`, `must be "provider" or "edge", got ${describe(n.role)}`)
-    if (ctx.index.has(n.id)) throw new ModelError('duplicate-network', `${f}.id`, `duplicate network ${describe(n.id)}`)
-    ctx.index.set(n.id, ctx.ids.length)
-    ctx.ids.push(n.id)
-    ctx.edge.push(n.role === 'edge')
-    ctx.tariffs.push([])
-  })
-  return ctx
+  const validId = (id: unknown): id is string => typeof id === 'string' && id !== '' && id !== '*' && !id.includes(',') && !id.startsWith('status:')
+  const nets = indexNetworks(asArray(v, 'networks'), validId, 'a non-empty string other than "*", without "," or a status: prefix')
+  return { ...nets, intervals, tariffs: nets.ids.map(() => []), usage: new Map() }
 }
 
 /** Every provider's tariff versions: the first from interval 0, each later one from a later interval. */
@@ -120,9 +102,8 @@ function readTariffs (ctx: Ctx, v: unknown, base: Pick<PricingTariff, 'currency'
       const classes = isRecord(t.classes)
         ? Object.fromEntries(Object.entries(t.classes).map(([c, x]) => [c, isRecord(x) ? { mode: 'unicast', quality: c, ...x } : x]))
         : t.classes
-      const pricing = { ...base, weights: {}, ...t, classes } as unknown as PricingTariff & { fromInterval?: number, ref?: string }
-      delete pricing.fromInterval
-      delete pricing.ref
+      const { fromInterval: _from, ref: _ref, ...terms } = t
+      const pricing = { ...base, weights: {}, ...terms, classes }
       checkPricing(pricing, f, key => ctx.index.has(key) && key !== id)
       ctx.tariffs[n]!.push({ from, ref: (t.ref as string | undefined) ?? `${id}#${k}`, pricing })
     })

@@ -13,10 +13,12 @@ import {
   type Identity, type Tariff, type UsageReport
 } from '@splitedge/wire'
 import { adjacency } from './topology.js'
-import { TOLERANCE, ProcessMeter, heapNow, inBatches, until, type CycleOptions, type PhaseResult } from './cycle.js'
-import { GossipMeter, diffSample, figuresOf, sampleOf, type Sample } from './counters.js'
+import {
+  TOLERANCE, firstPeriodStart, heapNow, identities, inBatches, quietTraffic, startMeasure, until,
+  type CycleOptions, type DesignResult, type PhaseResult
+} from './cycle.js'
+import { GossipMeter, figuresOf, sampleOf, type Sample } from './counters.js'
 import { reportBytes, tariffBytes, SimError } from './documents.js'
-import { quiet, trafficCount, type DesignResult } from './splitedge.js'
 
 export const CORE_PROTOCOL = '/splitedge-sim/core/1.0.0'
 const KIND = { tariff: 1, report: 2, settle: 3 } as const
@@ -138,12 +140,12 @@ export function openStatements (hub: string, res: Uint8Array): Uint8Array[] | un
   return out
 }
 
+interface Client { node: net.NetNode, identity: Identity }
+
 export async function runCore (opts: CycleOptions): Promise<DesignResult> {
   const { graph, intervalMs: I, periodIntervals: K, runId } = opts
   const batch = opts.batch ?? 64
-  const adj = adjacency(graph)
-  const period = I * K
-  const T0 = (Math.floor(Date.now() / period) + 2) * period
+  const T0 = firstPeriodStart(I * K)
   const heap0 = heapNow()
   const meter = new GossipMeter()
   const hubId = await generateIdentity()
@@ -153,79 +155,99 @@ export async function runCore (opts: CycleOptions): Promise<DesignResult> {
   })
   meter.attach(hubNode)
   const hub = new Hub(hubId, I, K)
-  const clients: Array<{ node: net.NetNode, identity: Identity }> = []
+  const clients: Client[] = []
   const phases: PhaseResult[] = []
   try {
     await net.handle(hubNode, CORE_PROTOCOL, (req) => hub.serve(req), { maxRequestBytes: 1 << 20, allow: () => true, timeoutMs: 60_000, maxInboundStreams: 64 })
     const hubAddr = hubNode.getMultiaddrs()[0]
     if (hubAddr === undefined) throw new SimError('protocol', 'hub has no address')
     const t0 = Date.now()
-    const ids = await inBatches(Array.from({ length: graph.n }, (_, i) => i), 256, async () => await generateIdentity())
-    await inBatches(ids, batch, async (identity, i) => {
+    await inBatches(await identities(graph.n), batch, async (identity, i) => {
       const node = await net.createNode({ privateKey: identity.privateKey, listen: [], transport: 'memory' })
       meter.attach(node)
       clients[i] = { node, identity }
       await node.dial(hubAddr)
     })
     phases.push({ name: 'start', ok: true, ms: Date.now() - t0, missing: 0 })
-    const nodes = (): net.NetNode[] => [hubNode, ...clients.map(c => c.node)]
-    phases.push(await quiet(() => nodes().reduce((s, n) => s + trafficCount(sampleOf(n, meter)), 0), opts.phaseTimeoutMs))
+    const nodes = [hubNode, ...clients.map(c => c.node)]
+    phases.push(await quietTraffic(nodes, meter, opts.phaseTimeoutMs))
 
-    const before = clients.map(c => sampleOf(c.node, meter))
-    const hubBefore = sampleOf(hubNode, meter)
-    const proc = new ProcessMeter(heap0)
-    const c0 = Date.now()
-    const hubPeer = hubId.peerId
-    const send = async (node: net.NetNode, kind: number, body: Uint8Array): Promise<Uint8Array> => {
-      const req = new Uint8Array(body.length + 1)
-      req[0] = kind
-      req.set(body, 1)
-      return await net.request(node, hubPeer, CORE_PROTOCOL, req, { maxResponseBytes: 1 << 22, timeoutMs: 60_000 })
-    }
-    let refused = 0
-    let failed = 0
-    const sendOk = async (node: net.NetNode, kind: number, body: Uint8Array): Promise<void> => {
-      try {
-        if ((await send(node, kind, body))[0] !== 0) refused++
-      } catch { failed++ }
-    }
-    await Promise.all(clients.map(async (c, i) => { await sendOk(c.node, KIND.tariff, tariffBytes(c.identity, i, T0 - 1)) }))
-    phases.push({ name: 'tariffs', ok: refused + failed === 0, ms: Date.now() - c0, missing: refused + failed })
-    for (let k = 0; k < K; k++) {
-      const t = Date.now()
-      await Promise.all(clients.map(async (c, i) => {
-        for (const j of adj[i] ?? []) await sendOk(c.node, KIND.report, reportBytes(c.identity, (clients[j] as { identity: Identity }).identity.peerId, T0 + k * I, I, opts.usageSeed))
-      }))
-      phases.push({ name: `report ${k}`, ok: refused + failed === 0, ms: Date.now() - t, missing: refused + failed })
-    }
-    let got = 0
-    let badSig = 0
-    const settle = await until('settle', opts.phaseTimeoutMs, async () => {
-      await Promise.all(clients.map(async c => {
-        try {
-          const res = await send(c.node, KIND.settle, new TextEncoder().encode(`${c.identity.peerId} ${T0}`))
-          const sts = openStatements(hubPeer, res)
-          if (sts === undefined) badSig++
-          else got += sts.length
-        } catch { failed++ }
-      }))
-      return 0
-    })
-    phases.push(settle)
-    const incomplete = 2 * graph.edges.length - got
-    const cycleMs = Date.now() - c0
-    const process = proc.read()
+    const measure = startMeasure(() => nodes.map(n => sampleOf(n, meter)), heap0)
+    const talk = new HubTalk(hubId.peerId)
+    phases.push(...await sendDocuments(talk, clients, adjacency(graph), T0, opts))
+    const settle = await collectStatements(talk, clients, T0, opts.phaseTimeoutMs)
+    phases.push(settle.phase)
+    const incomplete = 2 * graph.edges.length - settle.got
+    const { samples: [hubSample, ...samples], process, cycleMs } = measure()
+    if (hubSample === undefined) throw new SimError('protocol', 'no sample of the hub')
     // Signatures checked outside verifyDocument: each client checks the hub's signature once.
     process.signaturesVerified += clients.length
-    const samples: Sample[] = clients.map((c, i) => diffSample(sampleOf(c.node, meter), before[i] as Sample))
-    const hubSample = diffSample(sampleOf(hubNode, meter), hubBefore)
     hubSample.storedKeys = hub.storedKeys
     hubSample.storedBytes = hub.storedBytes
     const hubFigures = { ...figuresOf(hubSample), signaturesVerified: hub.signaturesVerified }
-    if (badSig > 0) phases.push({ name: 'hub-signature', ok: false, ms: 0, missing: badSig })
+    if (settle.badSig > 0) phases.push({ name: 'hub-signature', ok: false, ms: 0, missing: settle.badSig })
     return { design: 'core', n: graph.n, edges: graph.edges.length, agents: samples.map(figuresOf), samples, hub: hubFigures, process, phases, incomplete, cycleMs }
   } finally {
     await inBatches(clients.filter(c => c !== undefined), batch, async c => { await c.node.stop() })
     await hubNode.stop()
   }
+}
+
+/** A client's requests to the hub, and how many of them the hub refused or that failed, over the whole cycle. */
+class HubTalk {
+  refused = 0
+  failed = 0
+  constructor (readonly hub: string) {}
+
+  async send (node: net.NetNode, kind: number, body: Uint8Array): Promise<Uint8Array> {
+    const req = new Uint8Array(body.length + 1)
+    req[0] = kind
+    req.set(body, 1)
+    return await net.request(node, this.hub, CORE_PROTOCOL, req, { maxResponseBytes: 1 << 22, timeoutMs: 60_000 })
+  }
+
+  /** Send, counting a refusal or a failure instead of throwing. */
+  async sendOk (node: net.NetNode, kind: number, body: Uint8Array): Promise<void> {
+    try {
+      if ((await this.send(node, kind, body))[0] !== 0) this.refused++
+    } catch { this.failed++ }
+  }
+
+  /** A phase that took `since`..now; what is missing is every refusal and failure so far. */
+  phase (name: string, since: number): PhaseResult {
+    const missing = this.refused + this.failed
+    return { name, ok: missing === 0, ms: Date.now() - since, missing }
+  }
+}
+
+/** Every client's tariff, then each interval's usage report of each of its borders. */
+async function sendDocuments (talk: HubTalk, clients: Client[], adj: number[][], T0: number, opts: CycleOptions): Promise<PhaseResult[]> {
+  const c0 = Date.now()
+  await Promise.all(clients.map(async (c, i) => { await talk.sendOk(c.node, KIND.tariff, tariffBytes(c.identity, i, T0 - 1)) }))
+  const phases = [talk.phase('tariffs', c0)]
+  for (let k = 0; k < opts.periodIntervals; k++) {
+    const t = Date.now()
+    await Promise.all(clients.map(async (c, i) => {
+      for (const j of adj[i] ?? []) await talk.sendOk(c.node, KIND.report, reportBytes(c.identity, (clients[j] as Client).identity.peerId, T0 + k * opts.intervalMs, opts.intervalMs, opts.usageSeed))
+    }))
+    phases.push(talk.phase(`report ${k}`, t))
+  }
+  return phases
+}
+
+/** Each client asks once for its statements of the period and checks the hub's signature on them. */
+async function collectStatements (talk: HubTalk, clients: Client[], T0: number, timeoutMs: number): Promise<{ phase: PhaseResult, got: number, badSig: number }> {
+  let got = 0
+  let badSig = 0
+  const phase = await until('settle', timeoutMs, async () => {
+    await Promise.all(clients.map(async c => {
+      try {
+        const sts = openStatements(talk.hub, await talk.send(c.node, KIND.settle, new TextEncoder().encode(`${c.identity.peerId} ${T0}`)))
+        if (sts === undefined) badSig++
+        else got += sts.length
+      } catch { talk.failed++ }
+    }))
+    return 0
+  })
+  return { phase, got, badSig }
 }

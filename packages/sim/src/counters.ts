@@ -41,6 +41,11 @@ interface GossipInternals {
   handleReceivedRpc: (from: { toString: () => string }, rpc: RpcLike) => Promise<void>
 }
 
+/** The hooks are gossipsub internals, outside its public types: checked at run time instead. */
+function hasRpcHooks (ps: object): ps is GossipInternals {
+  return 'decodeRpc' in ps && typeof ps.decodeRpc === 'function' && 'handleReceivedRpc' in ps && typeof ps.handleReceivedRpc === 'function'
+}
+
 const controlCount = (rpc: RpcLike): number => {
   const c = rpc.control
   if (c === undefined || c === null) return 0
@@ -63,10 +68,8 @@ export class GossipMeter {
   attach (node: NetNode): void {
     const self = node.peerId.toString()
     const mine = this.tally(self)
-    const ps = node.services.pubsub as unknown as GossipInternals
-    if (typeof ps.decodeRpc !== 'function' || typeof ps.handleReceivedRpc !== 'function') {
-      throw new TypeError('gossipsub internals changed: cannot meter RPCs')
-    }
+    const ps = node.services.pubsub
+    if (!hasRpcHooks(ps)) throw new TypeError('gossipsub internals changed: cannot meter RPCs')
     let lastBytes = 0
     const decode = ps.decodeRpc.bind(ps)
     const receive = ps.handleReceivedRpc.bind(ps)
@@ -110,19 +113,20 @@ export function sampleOf (node: NetNode, meter: GossipMeter, store?: Store): Sam
   return { traffic, gossip: g, storedKeys: s?.keys ?? 0, storedBytes: s?.bytesWritten ?? 0 }
 }
 
-const minus = <T extends Record<string, number>>(a: T, b: T | undefined): T => {
-  const out: Record<string, number> = {}
-  for (const k of Object.keys(a)) out[k] = (a[k] ?? 0) - (b?.[k] ?? 0)
-  return out as T
+/** `a - b`, counter by counter (a counter missing from `b` counts as 0). */
+const minus = <K extends string>(a: Record<K, number>, b: Record<K, number> | undefined): Record<K, number> => {
+  const out = { ...a }
+  for (const k of Object.keys(a) as K[]) out[k] = a[k] - (b?.[k] ?? 0)
+  return out
 }
 
 /** What happened between two samples of one agent. */
 export function diffSample (after: Sample, before: Sample): Sample {
   const traffic: Record<string, Traffic> = {}
-  for (const [p, t] of Object.entries(after.traffic)) traffic[p] = minus(t as unknown as Record<string, number>, before.traffic[p] as unknown as Record<string, number> | undefined) as unknown as Traffic
+  for (const [p, t] of Object.entries(after.traffic)) traffic[p] = minus(t, before.traffic[p])
   return {
     traffic,
-    gossip: minus(after.gossip as unknown as Record<string, number>, before.gossip as unknown as Record<string, number>) as unknown as GossipTally,
+    gossip: minus(after.gossip, before.gossip),
     storedKeys: after.storedKeys - before.storedKeys,
     storedBytes: after.storedBytes - before.storedBytes
   }
@@ -138,6 +142,12 @@ export function totalOf (s: Sample): Traffic {
     t.bytesOut += c.bytesOut
   }
   return t
+}
+
+/** Messages in and out, every protocol. */
+export function trafficCount (s: Sample): number {
+  const t = totalOf(s)
+  return t.messagesIn + t.messagesOut
 }
 
 /** The flat per-agent figures the benchmark reports. */

@@ -2,9 +2,11 @@
  * What one measured cycle is, shared by splitedge and the baselines: the same tariffs, the same
  * synthetic usage on the same borders, K intervals, one settlement period.
  */
+import type { net } from '@splitedge/node'
 import type { PricingTariff } from '@splitedge/model'
-import { verifyCounts } from '@splitedge/wire'
+import { generateIdentity, verifyCounts, type Identity } from '@splitedge/wire'
 import type { Graph } from './topology.js'
+import { diffSample, sampleOf, trafficCount, type AgentFigures, type GossipMeter, type Sample } from './counters.js'
 
 export interface CycleOptions {
   graph: Graph
@@ -41,6 +43,25 @@ export function pricingOf (i: number): PricingTariff {
     },
     weights: { '*': { send: '1', receive: '0.5' } }
   }
+}
+
+/** One design's measured cycle, as the scalability experiment compares them. */
+export interface DesignResult {
+  design: string
+  n: number
+  edges: number
+  /** One row per agent (hub excluded). */
+  agents: AgentFigures[]
+  /** Raw per-agent samples of the cycle, by protocol. */
+  samples: Sample[]
+  /** The central core's own figures, when the design has one. */
+  hub?: AgentFigures
+  process: ProcessTotals
+  phases: PhaseResult[]
+  /** Borders without a co-signed statement (or the baseline's equivalent) when the cycle ended. */
+  incomplete: number
+  /** Wall-clock ms of the measured cycle. */
+  cycleMs: number
 }
 
 /** A phase's outcome: complete, or how much was left when its time ran out. */
@@ -98,4 +119,49 @@ export async function inBatches<T, R> (items: T[], size: number, fn: (item: T, i
     out.push(...await Promise.all(items.slice(i, i + size).map(async (x, j) => await fn(x, i + j))))
   }
   return out
+}
+
+/** A period boundary comfortably after now, where every design's measured period starts. */
+export const firstPeriodStart = (periodMs: number): number => (Math.floor(Date.now() / periodMs) + 2) * periodMs
+
+/** One fresh identity per agent. */
+export async function identities (n: number): Promise<Identity[]> {
+  return await inBatches(Array.from({ length: n }, (_, i) => i), 256, async () => await generateIdentity())
+}
+
+/** Wait until a traffic total stops moving for a while (connection-time syncs and mesh grafts). */
+export async function quiet (total: () => number, timeoutMs: number, windowMs = 1500): Promise<PhaseResult> {
+  const t0 = Date.now()
+  let last = total()
+  let since = Date.now()
+  while (Date.now() - since < windowMs && Date.now() - t0 < timeoutMs) {
+    await sleep(100)
+    const now = total()
+    if (now !== last) { last = now; since = Date.now() }
+  }
+  return { name: 'quiet', ok: Date.now() - since >= windowMs, ms: Date.now() - t0, missing: 0 }
+}
+
+/** `quiet` over the messages in and out of `nodes`. */
+export async function quietTraffic (nodes: net.NetNode[], meter: GossipMeter, timeoutMs: number, windowMs?: number): Promise<PhaseResult> {
+  return await quiet(() => nodes.reduce((s, n) => s + trafficCount(sampleOf(n, meter)), 0), timeoutMs, windowMs)
+}
+
+/** What the measured cycle cost: each node's counters, the process totals and the wall-clock time. */
+export interface Measured { samples: Sample[], process: ProcessTotals, cycleMs: number }
+
+/**
+ * Start measuring the cycle: `read` samples every node (in a fixed order) now and again when the
+ * returned function is called, which gives what happened in between.
+ */
+export function startMeasure (read: () => Sample[], heap0: number): () => Measured {
+  const before = read()
+  const proc = new ProcessMeter(heap0)
+  const c0 = Date.now()
+  return () => {
+    const cycleMs = Date.now() - c0
+    const process = proc.read()
+    const samples = read().map((a, i) => diffSample(a, before[i] as Sample))
+    return { samples, process, cycleMs }
+  }
 }

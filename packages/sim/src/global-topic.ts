@@ -6,12 +6,11 @@
  * adds each agent's measured border/settle/sync traffic from the splitedge run of the same graph.
  */
 import { net } from '@splitedge/node'
-import { decodeDocument, generateIdentity, verifyDocument, type Identity } from '@splitedge/wire'
+import { decodeDocument, verifyDocument, type Identity } from '@splitedge/wire'
 import { adjacency } from './topology.js'
-import { ProcessMeter, heapNow, inBatches, until, type CycleOptions, type PhaseResult } from './cycle.js'
-import { GOSSIP, GossipMeter, diffSample, figuresOf, sampleOf, type Sample } from './counters.js'
+import { heapNow, identities, inBatches, quietTraffic, startMeasure, until, type CycleOptions, type DesignResult, type PhaseResult } from './cycle.js'
+import { GOSSIP, GossipMeter, figuresOf, sampleOf } from './counters.js'
 import { tariffBytes, SimError } from './documents.js'
-import { quiet, trafficCount, type DesignResult } from './splitedge.js'
 
 export const GLOBAL_TOPIC = '/splitedge-sim/tariff/1/global'
 
@@ -25,7 +24,7 @@ export async function runGlobalTopic (opts: CycleOptions): Promise<DesignResult>
   const phases: PhaseResult[] = []
   try {
     const t0 = Date.now()
-    const ids = await inBatches(Array.from({ length: graph.n }, (_, i) => i), 256, async () => await generateIdentity())
+    const ids = await identities(graph.n)
     await inBatches(ids, batch, async (identity, i) => {
       const node = await net.createNode({ privateKey: identity.privateKey, listen: [`/memory/${runId}-gt-${i}`], transport: 'memory' })
       meter.attach(node)
@@ -52,20 +51,16 @@ export async function runGlobalTopic (opts: CycleOptions): Promise<DesignResult>
       })
       return missing
     }, undefined, 50))
-    phases.push(await quiet(() => nodes.reduce((s, x) => s + trafficCount(sampleOf(x.node, meter)), 0), opts.phaseTimeoutMs))
+    phases.push(await quietTraffic(nodes.map(x => x.node), meter, opts.phaseTimeoutMs))
 
-    const before = nodes.map(x => sampleOf(x.node, meter))
-    const proc = new ProcessMeter(heap0)
-    const c0 = Date.now()
+    const measure = startMeasure(() => nodes.map(x => sampleOf(x.node, meter)), heap0)
     const now = Date.now()
     await Promise.all(nodes.map(async (x, i) => await net.publish(x.node, GLOBAL_TOPIC, tariffBytes(x.identity, i, now))))
     const received = await until('tariffs', opts.phaseTimeoutMs, () => nodes.reduce((s, x) => s + Math.max(0, graph.n - 1 - x.accepted.size), 0))
     phases.push(received)
     // Let the last forwards and the gossip about them land before reading counters.
-    phases.push(await quiet(() => nodes.reduce((s, x) => s + trafficCount(sampleOf(x.node, meter)), 0), opts.phaseTimeoutMs, 1200))
-    const cycleMs = Date.now() - c0
-    const process = proc.read()
-    const samples: Sample[] = nodes.map((x, i) => diffSample(sampleOf(x.node, meter), before[i] as Sample))
+    phases.push(await quietTraffic(nodes.map(x => x.node), meter, opts.phaseTimeoutMs, 1200))
+    const { samples, process, cycleMs } = measure()
     return { design: 'globalTopic', n: graph.n, edges: graph.edges.length, agents: samples.map(figuresOf), samples, process, phases, incomplete: received.missing, cycleMs }
   } finally {
     await inBatches(nodes.filter(x => x !== undefined), batch, async x => { await x.node.stop() })

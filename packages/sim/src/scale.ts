@@ -6,10 +6,10 @@
 import { generate, degrees, type TopologyKind } from './topology.js'
 import { seededRng } from './rng.js'
 import { stats, type AgentFigures, type Stat } from './counters.js'
-import { runSplitedge, type DesignResult } from './splitedge.js'
+import { runSplitedge } from './splitedge.js'
 import { runCore } from './core.js'
 import { runGlobalTopic, withBilateral } from './global-topic.js'
-import type { PhaseResult } from './cycle.js'
+import type { DesignResult, PhaseResult } from './cycle.js'
 
 export const DESIGNS = ['splitedge', 'core', 'globalTopic'] as const
 export type Design = typeof DESIGNS[number]

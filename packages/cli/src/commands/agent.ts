@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { Agent, loadConfig } from '@splitedge/agent'
 import { ClearingParticipant } from '@splitedge/clearing'
+import { untilStopSignal } from '../exit.js'
 
 export function register (program: Command): void {
   program
@@ -14,11 +15,7 @@ export function register (program: Command): void {
       // Operators that clear through clearing intermediaries co-sign their batch statements.
       const clearing = config.clearers.length > 0 ? await ClearingParticipant.attach(agent, { clearers: config.clearers }) : undefined
       process.stderr.write(`splitedge agent ${config.name}: ${agent.peerId} listening on ${agent.listening().join(' ')}${agent.url !== undefined ? `, API ${agent.url}` : ''}\n`)
-      await new Promise<void>(resolve => {
-        const stop = (): void => { resolve() }
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
+      await untilStopSignal()
       await clearing?.detach()
       await agent.stop()
     })

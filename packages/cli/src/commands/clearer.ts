@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander'
 import { Clearer, ClearerClient, loadClearerConfig, type Apportion, type End } from '@splitedge/clearing'
+import { untilStopSignal } from '../exit.js'
 
 interface Target { url?: string, config?: string, json?: boolean }
 
@@ -50,10 +51,7 @@ export function register (program: Command): void {
       const config = await loadClearerConfig(opts.config)
       const clearer = await Clearer.start({ config })
       process.stderr.write(`splitedge clearer ${config.name}: ${clearer.peerId} listening on ${clearer.listening().join(' ')}${clearer.url !== undefined ? `, API ${clearer.url}` : ''}; clears for ${config.operators.map(o => o.name).join(', ')}\n`)
-      await new Promise<void>(resolve => {
-        process.once('SIGINT', () => { resolve() })
-        process.once('SIGTERM', () => { resolve() })
-      })
+      await untilStopSignal()
       await clearer.stop()
     })
 

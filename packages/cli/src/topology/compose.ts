@@ -115,7 +115,6 @@ export async function composeTopology (input: string | Topology, options: Compos
 
   const image = options.image ?? C.image
   const base = options.hostPortBase ?? 18080
-
   const keys = new Map<string, { peerId: string, keyFile: Uint8Array }>()
   for (const op of topology.operators) keys.set(op.name, await options.keyFactory(op.name))
   const peerIdOf = (n: string): string => {
@@ -123,71 +122,100 @@ export async function composeTopology (input: string | Topology, options: Compos
     if (k === undefined) throw new Error(`invariant: no key for ${n}`)
     return k.peerId
   }
-  const addrOf = (n: string): string => `/dns4/${n}/tcp/${C.p2pPort}`
+  const plan: Plan = { topology, networks: planNetworks(topology), tariffs: tariffsOf(topology), peerIdOf }
+  const agents = topology.operators.map((op, i) => planAgent(plan, op, base === 0 ? 0 : base + i))
+  const compose = composeDocument(topology, agents, plan.networks, image)
+  const files: GeneratedFile[] = [
+    { path: 'docker-compose.yml', content: composeHeader(topology.name) + toYaml(compose), mode: 0o644 },
+    { path: 'topology.json', content: JSON.stringify(planSummary(topology.name, agents, plan.networks), null, 2) + '\n', mode: 0o644 },
+    ...agents.flatMap(a => agentDirectory(a, keys.get(a.name)?.keyFile ?? new Uint8Array(), plan.tariffs.get(a.name)))
+  ]
+  return { ok: true, value: { project: topology.name, image, agents, networks: plan.networks, compose, files } }
+}
 
-  const networks: PlannedNetwork[] = [
+/** What planning each agent needs: the topology, its networks and tariffs, and every operator's PeerId. */
+interface Plan {
+  topology: Topology
+  networks: PlannedNetwork[]
+  tariffs: Map<string, Record<string, unknown>>
+  peerIdOf: (name: string) => string
+}
+
+const addrOf = (n: string): string => `/dns4/${n}/tcp/${C.p2pPort}`
+
+/** One internal network per border and per clearing link, and one api network per operator. */
+function planNetworks (topology: Topology): PlannedNetwork[] {
+  return [
     ...topology.borders.map(b => ({ name: borderNetworkName(b.a, b.b), kind: 'border' as const, internal: true, members: [b.a, b.b] })),
     ...topology.clearing.flatMap(c => c.serves.map(s => ({ name: borderNetworkName(c.clearer, s), kind: 'clearing' as const, internal: true, members: [c.clearer, s] }))),
     ...topology.operators.map(o => ({ name: `api-${o.name}`, kind: 'api' as const, internal: false, members: [o.name] }))
   ]
+}
 
+/** Each operator's tariff: its own, or a zero tariff for an edge that has none. */
+function tariffsOf (topology: Topology): Map<string, Record<string, unknown>> {
   const tariffs = new Map<string, Record<string, unknown>>()
   for (const op of topology.operators) {
     const t = op.tariff ?? (op.role === 'edge' ? edgeTariff(topology, op.name) : undefined)
     if (t !== undefined) tariffs.set(op.name, t)
   }
+  return tariffs
+}
 
-  const agents: PlannedAgent[] = topology.operators.map((op, i) => {
-    const neighbours: NeighbourEntry[] = []
-    for (const b of topology.borders) {
-      const [other, status] = b.a === op.name ? [b.b, b.status] : b.b === op.name ? [b.a, inverseStatus(b.status)] : [undefined, undefined]
-      if (other === undefined || status === undefined) continue
-      neighbours.push({ name: other, peerId: peerIdOf(other), addrs: [addrOf(other)], status, ...(b.tolerance !== undefined ? { tolerance: b.tolerance } : {}) })
-    }
-    const clearers = topology.clearing.filter(c => c.serves.includes(op.name)).map(c => peerIdOf(c.clearer))
-    const serves = [...new Set(topology.clearing.filter(c => c.clearer === op.name).flatMap(c => c.serves))]
-    const files = agentFiles(op.name)
-    const config: AgentConfigDoc = {
-      name: op.name,
-      key: `${C.configDir}/${files.key}`,
-      dataDir: C.dataDir,
-      listen: [`/ip4/0.0.0.0/tcp/${C.p2pPort}`],
-      http: { host: '0.0.0.0', port: C.httpPort },
-      ...(tariffs.has(op.name) ? { tariff: `${C.configDir}/${files.tariff}` } : {}),
-      ...(topology.interval !== undefined ? { interval: topology.interval } : {}),
-      ...(topology.settlement !== undefined ? { settlement: topology.settlement } : {}),
-      usage: op.usage ?? topology.usage ?? { source: 'http' },
-      neighbours,
-      clearers
-    }
-    const clearer = op.role === 'clearer' ? clearerConfig(topology, op.name, serves, peerIdOf, addrOf) : undefined
-    return {
-      name: op.name,
-      role: op.role,
-      peerId: peerIdOf(op.name),
-      networks: networks.filter(n => n.members.includes(op.name)).sort((x, y) => Number(x.kind !== 'api') - Number(y.kind !== 'api')).map(n => n.name),
-      hostPort: base === 0 ? 0 : base + i,
-      config,
-      serves,
-      clearer,
-      args: clearer !== undefined ? C.clearerArgs : C.agentArgs
-    }
-  })
+type TopologyOperator = Topology['operators'][number]
 
-  const compose = composeDocument(topology, agents, networks, image)
-  const files: GeneratedFile[] = [
-    { path: 'docker-compose.yml', content: composeHeader(topology.name) + toYaml(compose), mode: 0o644 },
-    { path: 'topology.json', content: JSON.stringify(planSummary(topology.name, agents, networks), null, 2) + '\n', mode: 0o644 }
-  ]
-  for (const a of agents) {
-    const f = agentFiles(a.name)
-    if (a.clearer !== undefined) files.push({ path: `${a.name}/${f.clearerConfig}`, content: toYaml(a.clearer), mode: 0o644 })
-    else files.push({ path: `${a.name}/${f.config}`, content: toYaml(a.config), mode: 0o644 })
-    files.push({ path: `${a.name}/${f.key}`, content: keys.get(a.name)?.keyFile ?? new Uint8Array(), mode: 0o600 })
-    const tariff = tariffs.get(a.name)
-    if (tariff !== undefined) files.push({ path: `${a.name}/${f.tariff}`, content: toYaml(tariff), mode: 0o644 })
+function planAgent (plan: Plan, op: TopologyOperator, hostPort: number): PlannedAgent {
+  const { topology, peerIdOf } = plan
+  const serves = [...new Set(topology.clearing.filter(c => c.clearer === op.name).flatMap(c => c.serves))]
+  const clearer = op.role === 'clearer' ? clearerConfig(topology, op.name, serves, peerIdOf, addrOf) : undefined
+  return {
+    name: op.name,
+    role: op.role,
+    peerId: peerIdOf(op.name),
+    networks: plan.networks.filter(n => n.members.includes(op.name)).sort((x, y) => Number(x.kind !== 'api') - Number(y.kind !== 'api')).map(n => n.name),
+    hostPort,
+    config: agentConfig(plan, op),
+    serves,
+    clearer,
+    args: clearer !== undefined ? C.clearerArgs : C.agentArgs
   }
-  return { ok: true, value: { project: topology.name, image, agents, networks, compose, files } }
+}
+
+/** The agent config: its neighbours across its borders (each side's status as the other sees it), its clearers. */
+function agentConfig (plan: Plan, op: TopologyOperator): AgentConfigDoc {
+  const { topology, peerIdOf } = plan
+  const neighbours: NeighbourEntry[] = []
+  for (const b of topology.borders) {
+    const [other, status] = b.a === op.name ? [b.b, b.status] : b.b === op.name ? [b.a, inverseStatus(b.status)] : [undefined, undefined]
+    if (other === undefined || status === undefined) continue
+    neighbours.push({ name: other, peerId: peerIdOf(other), addrs: [addrOf(other)], status, ...(b.tolerance !== undefined ? { tolerance: b.tolerance } : {}) })
+  }
+  const files = agentFiles(op.name)
+  return {
+    name: op.name,
+    key: `${C.configDir}/${files.key}`,
+    dataDir: C.dataDir,
+    listen: [`/ip4/0.0.0.0/tcp/${C.p2pPort}`],
+    http: { host: '0.0.0.0', port: C.httpPort },
+    ...(plan.tariffs.has(op.name) ? { tariff: `${C.configDir}/${files.tariff}` } : {}),
+    ...(topology.interval !== undefined ? { interval: topology.interval } : {}),
+    ...(topology.settlement !== undefined ? { settlement: topology.settlement } : {}),
+    usage: op.usage ?? topology.usage ?? { source: 'http' },
+    neighbours,
+    clearers: topology.clearing.filter(c => c.serves.includes(op.name)).map(c => peerIdOf(c.clearer))
+  }
+}
+
+/** An agent's config directory: its agent or clearer config, its key (0600) and its tariff. */
+function agentDirectory (a: PlannedAgent, keyFile: Uint8Array, tariff: Record<string, unknown> | undefined): GeneratedFile[] {
+  const f = agentFiles(a.name)
+  return [
+    a.clearer !== undefined
+      ? { path: `${a.name}/${f.clearerConfig}`, content: toYaml(a.clearer), mode: 0o644 }
+      : { path: `${a.name}/${f.config}`, content: toYaml(a.config), mode: 0o644 },
+    { path: `${a.name}/${f.key}`, content: keyFile, mode: 0o600 },
+    ...(tariff !== undefined ? [{ path: `${a.name}/${f.tariff}`, content: toYaml(tariff), mode: 0o644 }] : [])
+  ]
 }
 
 /**

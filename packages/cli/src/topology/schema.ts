@@ -78,14 +78,32 @@ export function parseTopology (text: string): TopologyResult {
   return checkTopology(raw)
 }
 
+type Fail = (code: TopologyErrorCode, field: string, message: string) => void
+
+/** Check a parsed topology document: every problem is listed, in the order of the file's sections. */
 export function checkTopology (raw: unknown): TopologyResult {
   const errors: TopologyError[] = []
-  const fail = (code: TopologyErrorCode, field: string, message: string): void => { errors.push({ code, field, message }) }
+  const fail: Fail = (code, field, message) => { errors.push({ code, field, message }) }
   if (!isRecord(raw)) return { ok: false, errors: [{ code: 'bad-shape', field: '(top level)', message: 'expected a mapping' }] }
+  const head = checkHead(raw, fail)
+  const operators = checkOperators(raw['operators'], fail)
+  const byName = new Map(operators.map(o => [o.name, o]))
+  const borders = checkBorders(raw['borders'] ?? [], byName, fail)
+  const clearing = checkClearing(raw['clearing'] ?? [], byName, fail)
+  // Every operator needs a network to be reached on.
+  const linked = new Set([...borders.flatMap(b => [b.a, b.b]), ...clearing.flatMap(c => [c.clearer, ...c.serves])])
+  for (const o of operators) {
+    if (!linked.has(o.name)) fail('isolated-operator', `operators.${o.name}`, 'has no border and no clearing link')
+  }
+  if (errors.length > 0 || head === undefined) return { ok: false, errors }
+  return { ok: true, topology: { ...head, operators, borders, clearing } }
+}
 
+/** The name, and the interval, settlement and usage defaults; undefined when the name is bad. */
+function checkHead (raw: Record<string, unknown>, fail: Fail): Pick<Topology, 'name' | 'interval' | 'settlement' | 'usage'> | undefined {
   const name = raw['name']
-  if (typeof name !== 'string' || !NAME.test(name)) fail('bad-name', 'name', 'a lower-case DNS label (a-z, 0-9, -), at most 32 characters')
-
+  const goodName = typeof name === 'string' && NAME.test(name)
+  if (!goodName) fail('bad-name', 'name', 'a lower-case DNS label (a-z, 0-9, -), at most 32 characters')
   const interval = optionalRecord(raw['interval'], 'interval', fail)
   if (interval !== undefined && !(Number.isInteger(interval['lengthMs']) && (interval['lengthMs'] as number) >= 100)) {
     fail('bad-shape', 'interval.lengthMs', 'an integer number of milliseconds, at least 100')
@@ -95,102 +113,92 @@ export function checkTopology (raw: unknown): TopologyResult {
     fail('bad-shape', 'settlement.periodIntervals', 'a positive integer')
   }
   const usage = optionalRecord(raw['usage'], 'usage', fail)
-
-  const operators: Operator[] = []
-  const rawOps = raw['operators']
-  if (!isRecord(rawOps) || Object.keys(rawOps).length === 0) {
-    fail('bad-shape', 'operators', 'a mapping from operator name to { role, tariff? }')
-  } else {
-    for (const [opName, op] of Object.entries(rawOps)) {
-      const field = `operators.${opName}`
-      if (!NAME.test(opName)) fail('bad-name', field, 'operator names are lower-case DNS labels (a-z, 0-9, -), at most 32 characters')
-      if (!isRecord(op)) { fail('bad-shape', field, 'expected { role, tariff? }'); continue }
-      const role = op['role']
-      if (!ROLES.includes(role as Role)) { fail('bad-shape', `${field}.role`, `one of ${ROLES.join(', ')}`); continue }
-      operators.push({
-        name: opName,
-        role: role as Role,
-        tariff: optionalRecord(op['tariff'], `${field}.tariff`, fail),
-        usage: optionalRecord(op['usage'], `${field}.usage`, fail)
-      })
-    }
-  }
-  const byName = new Map(operators.map(o => [o.name, o]))
-
-  const borders: Border[] = []
-  const seen = new Set<string>()
-  const rawBorders = raw['borders'] ?? []
-  if (!Array.isArray(rawBorders)) fail('bad-shape', 'borders', 'a list of { a, b, status }')
-  else {
-    rawBorders.forEach((b: unknown, i) => {
-      const field = `borders[${i}]`
-      if (!isRecord(b)) { fail('bad-shape', field, 'expected { a, b, status, tolerance? }'); return }
-      const [a, bb, status, tolerance] = [b['a'], b['b'], b['status'], b['tolerance']]
-      let good = true
-      for (const [k, v] of [['a', a], ['b', bb]] as const) {
-        if (typeof v !== 'string' || !byName.has(v)) { fail('unknown-operator', `${field}.${k}`, `"${String(v)}" is not an operator of this topology`); good = false } else if (byName.get(v)?.role === 'clearer') {
-          fail('clearer-on-border', `${field}.${k}`, `"${v}" is a clearer; clearers are listed under clearing, not borders`); good = false
-        }
-      }
-      if (!STATUSES.includes(status as Status)) { fail('bad-shape', `${field}.status`, `what b is to a: ${STATUSES.join(', ')}`); good = false }
-      if (tolerance !== undefined && (typeof tolerance !== 'string' || !DECIMAL.test(tolerance))) { fail('bad-shape', `${field}.tolerance`, 'a decimal string, e.g. "0.01"'); good = false }
-      if (!good) return
-      if (a === bb) { fail('self-border', field, 'a border joins two different operators'); return }
-      const key = borderNetworkName(a as string, bb as string)
-      if (seen.has(key)) { fail('duplicate-border', field, `${String(a)} and ${String(bb)} already share a border`); return }
-      seen.add(key)
-      borders.push({ a: a as string, b: bb as string, status: status as Status, tolerance: tolerance as string | undefined })
-    })
-  }
-
-  const clearing: Clearing[] = []
-  const rawClearing = raw['clearing'] ?? []
-  if (!Array.isArray(rawClearing)) fail('bad-shape', 'clearing', 'a list of { clearer, serves: [operators], margin? }')
-  else {
-    rawClearing.forEach((c: unknown, i) => {
-      const field = `clearing[${i}]`
-      if (!isRecord(c) || typeof c['clearer'] !== 'string' || !Array.isArray(c['serves'])) { fail('bad-shape', field, 'expected { clearer, serves: [operators], margin? }'); return }
-      const clearer = c['clearer']
-      if (byName.get(clearer)?.role !== 'clearer') { fail('not-a-clearer', `${field}.clearer`, `"${clearer}" is not an operator with role clearer`); return }
-      const serves: string[] = []
-      c['serves'].forEach((s: unknown, j) => {
-        if (typeof s !== 'string' || !byName.has(s) || byName.get(s)?.role === 'clearer') fail('unknown-operator', `${field}.serves[${j}]`, `"${String(s)}" is not a non-clearer operator of this topology`)
-        else if (!serves.includes(s)) serves.push(s)
-      })
-      const m = c['margin']
-      let margin: Clearing['margin']
-      if (m !== undefined && m !== null) {
-        const ok = isRecord(m) && Object.keys(m).every(k => k === 'percent' || k === 'fixed') &&
-          [m['percent'] ?? '0', m['fixed'] ?? '0'].every(v => typeof v === 'string' && DECIMAL.test(v))
-        if (!ok) fail('bad-shape', `${field}.margin`, 'expected { percent: "1", fixed: "0" } (decimal strings)')
-        else margin = { percent: (m['percent'] ?? '0') as string, fixed: (m['fixed'] ?? '0') as string }
-      }
-      clearing.push({ clearer, serves, margin })
-    })
-  }
-
-  // Every operator needs a network to be reached on.
-  const linked = new Set([...borders.flatMap(b => [b.a, b.b]), ...clearing.flatMap(c => [c.clearer, ...c.serves])])
-  for (const o of operators) {
-    if (!linked.has(o.name)) fail('isolated-operator', `operators.${o.name}`, 'has no border and no clearing link')
-  }
-
-  if (errors.length > 0) return { ok: false, errors }
-  return {
-    ok: true,
-    topology: {
-      name: name as string,
-      interval: interval as Topology['interval'],
-      settlement: settlement as Topology['settlement'],
-      usage,
-      operators,
-      borders,
-      clearing
-    }
-  }
+  if (!goodName) return undefined
+  return { name, interval: interval as Topology['interval'], settlement: settlement as Topology['settlement'], usage }
 }
 
-function optionalRecord (v: unknown, field: string, fail: (c: TopologyErrorCode, f: string, m: string) => void): Record<string, unknown> | undefined {
+function checkOperators (rawOps: unknown, fail: Fail): Operator[] {
+  const operators: Operator[] = []
+  if (!isRecord(rawOps) || Object.keys(rawOps).length === 0) {
+    fail('bad-shape', 'operators', 'a mapping from operator name to { role, tariff? }')
+    return operators
+  }
+  for (const [opName, op] of Object.entries(rawOps)) {
+    const field = `operators.${opName}`
+    if (!NAME.test(opName)) fail('bad-name', field, 'operator names are lower-case DNS labels (a-z, 0-9, -), at most 32 characters')
+    if (!isRecord(op)) { fail('bad-shape', field, 'expected { role, tariff? }'); continue }
+    const role = op['role']
+    if (!ROLES.includes(role as Role)) { fail('bad-shape', `${field}.role`, `one of ${ROLES.join(', ')}`); continue }
+    operators.push({
+      name: opName,
+      role: role as Role,
+      tariff: optionalRecord(op['tariff'], `${field}.tariff`, fail),
+      usage: optionalRecord(op['usage'], `${field}.usage`, fail)
+    })
+  }
+  return operators
+}
+
+function checkBorders (rawBorders: unknown, byName: Map<string, Operator>, fail: Fail): Border[] {
+  const borders: Border[] = []
+  if (!Array.isArray(rawBorders)) { fail('bad-shape', 'borders', 'a list of { a, b, status }'); return borders }
+  const seen = new Set<string>()
+  rawBorders.forEach((b: unknown, i) => {
+    const field = `borders[${i}]`
+    const border = checkBorder(b, field, byName, fail)
+    if (border === undefined) return
+    const key = borderNetworkName(border.a, border.b)
+    if (seen.has(key)) { fail('duplicate-border', field, `${border.a} and ${border.b} already share a border`); return }
+    seen.add(key)
+    borders.push(border)
+  })
+  return borders
+}
+
+/** One border on its own (duplicates are the caller's): every problem with it, or the border. */
+function checkBorder (b: unknown, field: string, byName: Map<string, Operator>, fail: Fail): Border | undefined {
+  if (!isRecord(b)) { fail('bad-shape', field, 'expected { a, b, status, tolerance? }'); return undefined }
+  const [a, bb, status, tolerance] = [b['a'], b['b'], b['status'], b['tolerance']]
+  let good = true
+  for (const [k, v] of [['a', a], ['b', bb]] as const) {
+    if (typeof v !== 'string' || !byName.has(v)) { fail('unknown-operator', `${field}.${k}`, `"${String(v)}" is not an operator of this topology`); good = false } else if (byName.get(v)?.role === 'clearer') {
+      fail('clearer-on-border', `${field}.${k}`, `"${v}" is a clearer; clearers are listed under clearing, not borders`); good = false
+    }
+  }
+  if (!STATUSES.includes(status as Status)) { fail('bad-shape', `${field}.status`, `what b is to a: ${STATUSES.join(', ')}`); good = false }
+  if (tolerance !== undefined && (typeof tolerance !== 'string' || !DECIMAL.test(tolerance))) { fail('bad-shape', `${field}.tolerance`, 'a decimal string, e.g. "0.01"'); good = false }
+  if (!good) return undefined
+  if (a === bb) { fail('self-border', field, 'a border joins two different operators'); return undefined }
+  return { a: a as string, b: bb as string, status: status as Status, tolerance: tolerance as string | undefined }
+}
+
+function checkClearing (rawClearing: unknown, byName: Map<string, Operator>, fail: Fail): Clearing[] {
+  const clearing: Clearing[] = []
+  if (!Array.isArray(rawClearing)) { fail('bad-shape', 'clearing', 'a list of { clearer, serves: [operators], margin? }'); return clearing }
+  rawClearing.forEach((c: unknown, i) => {
+    const field = `clearing[${i}]`
+    if (!isRecord(c) || typeof c['clearer'] !== 'string' || !Array.isArray(c['serves'])) { fail('bad-shape', field, 'expected { clearer, serves: [operators], margin? }'); return }
+    const clearer = c['clearer']
+    if (byName.get(clearer)?.role !== 'clearer') { fail('not-a-clearer', `${field}.clearer`, `"${clearer}" is not an operator with role clearer`); return }
+    const serves: string[] = []
+    c['serves'].forEach((s: unknown, j) => {
+      if (typeof s !== 'string' || !byName.has(s) || byName.get(s)?.role === 'clearer') fail('unknown-operator', `${field}.serves[${j}]`, `"${String(s)}" is not a non-clearer operator of this topology`)
+      else if (!serves.includes(s)) serves.push(s)
+    })
+    clearing.push({ clearer, serves, margin: checkMargin(c['margin'], `${field}.margin`, fail) })
+  })
+  return clearing
+}
+
+function checkMargin (m: unknown, field: string, fail: Fail): Clearing['margin'] {
+  if (m === undefined || m === null) return undefined
+  const ok = isRecord(m) && Object.keys(m).every(k => k === 'percent' || k === 'fixed') &&
+    [m['percent'] ?? '0', m['fixed'] ?? '0'].every(v => typeof v === 'string' && DECIMAL.test(v))
+  if (!ok) { fail('bad-shape', field, 'expected { percent: "1", fixed: "0" } (decimal strings)'); return undefined }
+  return { percent: (m['percent'] ?? '0') as string, fixed: (m['fixed'] ?? '0') as string }
+}
+
+function optionalRecord (v: unknown, field: string, fail: Fail): Record<string, unknown> | undefined {
   if (v === undefined || v === null) return undefined
   if (!isRecord(v)) { fail('bad-shape', field, 'expected a mapping'); return undefined }
   return v
