@@ -82,7 +82,7 @@ export const SettlementBatchSchema = Type.Union([
     ...BatchFields,
     phase: Type.Literal('retrying'),
     nextAt: Int,
-    outcome: Type.Union([Type.Literal('refused'), Type.Literal('unreachable')]),
+    outcome: Type.Union([Type.Literal('refused'), Type.Literal('failed')]),
     code: Str,
     reason: Str
   }, { additionalProperties: false }),
