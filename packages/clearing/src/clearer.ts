@@ -18,7 +18,7 @@ import { pino, type Logger } from 'pino'
 import { loadKeyFile, type ClearingLine, type ClearingStatement, type Identity } from '@splitedge/wire'
 import { clearingRecords, openStore, type ClearedRecord, type IssuedQuote, type Store } from '@splitedge/store'
 import { createMetrics } from '@splitedge/agent'
-import { libp2pNet, net, systemScheduler, tariffBook, TariffView, type Clock, type Scheduler, type TariffBook } from '@splitedge/node'
+import { libp2pNet, net, systemClock, systemScheduler, tariffBook, TariffView, type Clock, type Scheduler, type TariffBook } from '@splitedge/node'
 import type { ClearerApi } from './api.js'
 import { Announcer } from './announce.js'
 import type { SettleResult } from './batch.js'
@@ -116,7 +116,7 @@ export class Clearer implements ClearerApi {
     const metrics = createMetrics({ defaultMetrics: opts.store === undefined })
     // Rejected streams (refused, oversize, malformed, stalled) are counted and logged, as on an agent.
     net.countRejections(node, metrics.rejected, log)
-    const clock = opts.clock ?? { now: opts.now ?? Date.now }
+    const clock = opts.clock ?? (opts.now !== undefined ? { now: opts.now } : systemClock)
     const ctx: ClearerContext = { identity, store, node, net: libp2pNet(node, config.operators), clock, log, metrics }
     const c = new Clearer(ctx, config, opts.random ?? ((n) => randomBytes(n)), opts.store === undefined, opts.scheduler ?? systemScheduler)
     try {
