@@ -5,11 +5,14 @@
  * that runs the effects and feeds their outcomes back as events. A restart reads the stored state
  * and carries on from it.
  *
- *   open ──tick, period and grace over──▶ offering ──cosigned──▶ settled
- *                                          │  ▲  │ ──held──────▶ settled
- *                           refused/failed │  │  └─nothing────▶ empty
- *                                          ▼  │ tick, retry time reached
+ *   open ──tick (period + grace over)──▶ offering ──cosigned [record]──▶ settled
+ *                                         │    ▲    ──nothing──────────▶ empty
+ *             refused [alert], or failed  │    │ tick (retry time come) [offer]
+ *                                         ▼    │
  *                                        retrying
+ *
+ *   A tick in `offering` offers again (the answer was lost to a restart). `held` (a statement for
+ *   the period is already stored) settles any phase but the final ones.
  *
  * - `open`: the period (and its grace) is not over; receipts may still clear into it.
  * - `offering`: our statement is being offered to the operator. Stored before the offer goes out,
