@@ -12,7 +12,7 @@ import {
   docId, encodeDocument, decodeDocument, sign, signedMessage, WIRE_VERSION,
   type Identity, type Tariff, type TariffBody
 } from '@splitedge/wire'
-import { borderOf } from '@splitedge/store'
+import { borderOf, readEquivocation } from '@splitedge/store'
 import { PROTOCOLS } from '@splitedge/node'
 import { encodeFrame, TariffSyncRequest } from '@splitedge/node'
 import { peerScore, publish, tariffTopic, type NetNode } from '@splitedge/node'
@@ -149,7 +149,7 @@ describe('agent: tariff gossip, rules and sync', function () {
     }
     assert.equal((await B.store.latestTariff(a.peerId))?.id, last.id, 'the book is unchanged')
     // Both signed versions of the equivocation are kept as evidence.
-    const evidence = await B.store.getMeta(`equivocation:${a.peerId}:1`) as { documents: Array<{ id: string }> } | undefined
+    const evidence = await readEquivocation(B.store, a.peerId, 1)
     assert.equal(evidence?.documents.length, 2)
     // The metric as Prometheus exposes it.
     const text = await B.agent.ctx.metrics.registry.metrics()

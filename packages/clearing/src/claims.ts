@@ -6,7 +6,7 @@
  * caller supplies what the check needs: the tariff in force, the consent volume already used.
  */
 import { ZERO, add, cmp, dec, format, type Dec } from '@splitedge/model'
-import { docId, err, ok, verifyDocument, type Consent, type Receipt, type Result } from '@splitedge/wire'
+import { decodeDocument, docId, err, ok, verifyDocument, type Consent, type Receipt, type Result } from '@splitedge/wire'
 import { localCharge, marginOn, percentOf, type MarginPolicy, type PricedTariff, type Role } from './pricing.js'
 
 export type Evidence =
@@ -138,4 +138,17 @@ export function assessClaim (claim: Claim, ctx: AssessContext): Result<Clearing,
     tariff: ctx.tariff.id,
     consent
   })
+}
+
+/** Decode a presented claim's documents into a Claim, or say which is bad. */
+export function claimFrom (input: { receipt: Uint8Array, role: Role, remote: string, consent?: Uint8Array, dispute?: string }): Result<Claim, ClaimRejection> {
+  const r = decodeDocument(input.receipt, 'receipt')
+  if (!r.ok) return refuse('forged-receipt', `receipt: ${r.error.message}`)
+  const receipt: Receipt = r.value
+  if (input.consent !== undefined) {
+    const c = decodeDocument(input.consent, 'consent')
+    if (!c.ok) return refuse('forged-consent', `consent: ${c.error.message}`)
+    return ok({ receipt, role: input.role, remote: input.remote, evidence: { kind: 'consent', consent: c.value } })
+  }
+  return ok({ receipt, role: input.role, remote: input.remote, evidence: { kind: 'dispute', reason: input.dispute ?? 'receiver disputes paying' } })
 }

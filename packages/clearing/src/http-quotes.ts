@@ -6,7 +6,8 @@
  * valid (the receipt is named).
  */
 import { HttpError as ApiError, listQuery, nextPageHeaders } from '@splitedge/node'
-import type { Clearer, ClearedRecord, IssuedQuote } from './clearer.js'
+import type { ClearedRecord, IssuedQuote } from '@splitedge/store'
+import type { ClearerApi } from './api.js'
 
 export const DEFAULT_QUOTES = 50
 export const MAX_QUOTES = 1000
@@ -28,11 +29,11 @@ function usedBy (q: IssuedQuote, receipts: ClearedRecord[]): ClearedRecord | und
   return receipts.find(r => ops.has(r.local) && ops.has(r.remote) && r.class === q.body.class && r.time >= q.body.issued && r.time < q.body.expires)
 }
 
-export async function quotesPage (c: Clearer, url: URL): Promise<{ items: unknown[], headers: Record<string, string> }> {
+export async function quotesPage (c: ClearerApi, url: URL): Promise<{ items: unknown[], headers: Record<string, string> }> {
   const { limit, before } = pageQuery(url.searchParams)
   const page = await c.quotes(limit, before)
   const receipts = page.items.length === 0 ? [] : await c.cleared()
-  const now = c.ctx.now()
+  const now = c.ctx.clock.now()
   const items = page.items.map(q => {
     const b = q.body
     const r = usedBy(q, receipts)

@@ -16,13 +16,14 @@
  * With `http.token` configured every write needs it (see @splitedge/node's http/auth.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Static, TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { answerFor } from '@splitedge/agent'
 import { assertDescribed, authorize, check, checkQuery, listenHttp, loadToken, openApi, serveAsset, servePage, specTable, type Gate, type RouteSpec, type TokenSettings } from '@splitedge/node'
 import { fromMinorUnits } from '@splitedge/store'
 import { encodeDocument } from '@splitedge/wire'
-import type { Clearer } from './clearer.js'
-import { claimFrom } from './clearer.js'
-import type { QuoteRequest } from './pricing.js'
+import type { ClearerApi } from './api.js'
+import { claimFrom } from './claims.js'
 import { QuoteRequestSchema, ReceiptRequestSchema, clearerRouteSpecs } from './http-routes.js'
 import { quotesPage } from './http-quotes.js'
 
@@ -53,16 +54,14 @@ async function readJson (req: IncomingMessage): Promise<Record<string, unknown>>
   return v as Record<string, unknown>
 }
 
-const bytesField = (o: Record<string, unknown>, name: string): Uint8Array => {
-  const v = o[name]
+const bytesField = (v: string | undefined, name: string): Uint8Array => {
   if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new HttpError(400, 'malformed', `${name}: expected base64 of a signed document`)
   return new Uint8Array(Buffer.from(v, 'base64'))
 }
 
-
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>
 
-export async function startClearerHttp (clearer: Clearer, opts: { host: string, port: number } & TokenSettings): Promise<ClearerHttp> {
+export async function startClearerHttp (clearer: ClearerApi, opts: { host: string, port: number } & TokenSettings): Promise<ClearerHttp> {
   const specs = clearerRouteSpecs(clearer.config.name)
   const described = specTable(specs)
   const table = handlers(clearer, specs)
@@ -93,13 +92,14 @@ async function route (table: Record<string, Handler>, specs: Map<string, RouteSp
 }
 
 /** A JSON body checked against its schema: 400 naming the field. */
-async function readChecked (req: IncomingMessage, schema: RouteSpec['response']): Promise<Record<string, unknown>> {
+async function readChecked<S extends TSchema> (req: IncomingMessage, schema: S): Promise<Static<S>> {
   const body = await readJson(req)
   check(schema, body)
+  if (!Value.Check(schema, body)) throw new HttpError(400, 'malformed', 'body does not match its schema')
   return body
 }
 
-function handlers (c: Clearer, specs: RouteSpec[]): Record<string, Handler> {
+function handlers (c: ClearerApi, specs: RouteSpec[]): Record<string, Handler> {
   const doc = openApi({ title: `splitedge clearer ${c.config.name}`, version: '1', description: 'The clearer\'s HTTP API. Errors are `{ error, code }`.' }, specs)
   return {
     'GET /': async (_q, res) => { await servePage(res, 'clearer', `splitedge · ${c.config.name}`) },
@@ -116,11 +116,11 @@ function handlers (c: Clearer, specs: RouteSpec[]): Record<string, Handler> {
     },
     'GET /v1/directory': async (_q, res, url) => {
       const ops = (url.searchParams.get('operators') ?? '').split(',').map(s => s.trim()).filter(s => s !== '')
-      json(res, 200, c.directory.serving(ops, c.ctx.now()))
+      json(res, 200, c.directory.serving(ops, c.ctx.clock.now()))
     },
     'POST /v1/quotes': async (req, res) => {
       const body = await readChecked(req, QuoteRequestSchema)
-      const q = await c.quote(body as unknown as QuoteRequest).catch((e: unknown) => {
+      const q = await c.quote(body).catch((e: unknown) => {
         throw new HttpError(400, 'malformed', `bad quote request: ${(e as Error).message}`)
       })
       if (!q.ok) throw new HttpError(422, q.error.code, q.error.message)
@@ -144,7 +144,7 @@ function handlers (c: Clearer, specs: RouteSpec[]): Record<string, Handler> {
     'GET /v1/tariffs': async (_q, res) => {
       const out = []
       for (const o of c.config.operators) {
-        const t = await c.view.inForce(o.peerId, c.ctx.now())
+        const t = await c.view.inForce(o.peerId, c.ctx.clock.now())
         out.push({ operator: o.name, peerId: o.peerId, inForce: t === undefined ? null : { id: t.id, seq: t.seq, effective: t.body.effective, pricing: t.pricing } })
       }
       json(res, 200, out)
@@ -153,12 +153,11 @@ function handlers (c: Clearer, specs: RouteSpec[]): Record<string, Handler> {
   }
 }
 
-async function present (c: Clearer, body: Record<string, unknown>): Promise<unknown> {
-  const role = body.role as 'sender' | 'receiver'
-  const consent = body.consent === undefined ? undefined : bytesField(body, 'consent')
-  const dispute = body.dispute === undefined ? undefined : String(body.dispute)
+async function present (c: ClearerApi, body: Static<typeof ReceiptRequestSchema>): Promise<unknown> {
+  const consent = body.consent === undefined ? undefined : bytesField(body.consent, 'consent')
+  const dispute = body.dispute
   if ((consent === undefined) === (dispute === undefined)) throw new HttpError(400, 'malformed', 'give exactly one of consent and dispute')
-  const claim = claimFrom({ receipt: bytesField(body, 'receipt'), role, remote: String(body.remote), ...(consent !== undefined ? { consent } : {}), ...(dispute !== undefined ? { dispute } : {}) })
+  const claim = claimFrom({ receipt: bytesField(body.receipt, 'receipt'), role: body.role, remote: body.remote, ...(consent !== undefined ? { consent } : {}), ...(dispute !== undefined ? { dispute } : {}) })
   if (!claim.ok) throw new HttpError(422, claim.error.code, claim.error.message)
   const out = await c.clear(claim.value)
   if (!out.ok) throw new HttpError(out.error.code === 'replayed' ? 409 : 422, out.error.code, out.error.message)
@@ -166,14 +165,14 @@ async function present (c: Clearer, body: Record<string, unknown>): Promise<unkn
   return { status: 'cleared', ...record }
 }
 
-async function evidence (c: Clearer, id: string): Promise<unknown> {
+async function evidence (c: ClearerApi, id: string): Promise<unknown> {
   const ev = await c.evidence(id)
   if (ev.status === 'unknown') throw new HttpError(404, 'unknown', `no cleared receipt ${id}`)
   if (ev.status === 'cleared') return { status: 'cleared', settled: false, record: { ...ev.record, receiptDoc: undefined, consentDoc: undefined } }
   return { status: 'settled', settled: true, line: ev.line, statement: ev.statement.body, signers: ev.statement.sigs.map(s => s.signer), doc: ev.bytes }
 }
 
-async function ledger (c: Clearer): Promise<unknown> {
+async function ledger (c: ClearerApi): Promise<unknown> {
   const name = (a: string): string => a.startsWith('operator:') ? `operator:${c.nameOf(a.slice(9))}` : a
   const balances = (await c.ctx.store.balances()).map(b => ({ account: name(b.account), currency: b.currency, debits: fromMinorUnits(b.debits, b.decimals), credits: fromMinorUnits(b.credits, b.decimals), net: fromMinorUnits(b.net, b.decimals) }))
   const entries = (await c.ctx.store.entries()).map(e => ({ ...e, debit: name(e.debit), credit: name(e.credit), amount: fromMinorUnits(e.amount, e.decimals) }))

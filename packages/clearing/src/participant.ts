@@ -9,20 +9,29 @@
  * `customer:<address>` for the customers whose charges the clearer pays or collects.
  */
 import { randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
 import {
   cosign, decodeDocument, docId, encodeDocument, sign, verifyDocument,
-  type ClearingStatement, type Consent, type ConsentBody, type Receipt, type ReceiptBody
+  type ClearingLine, type ClearingStatement, type Consent, type ConsentBody, type Identity, type Receipt, type ReceiptBody
 } from '@splitedge/wire'
-import { borderOf, toMinorUnits } from '@splitedge/store'
+import { borderOf, clearingKeys, clearingRecords, toMinorUnits, type ClearingRecords, type Store } from '@splitedge/store'
 import { ZERO, add, cmp, dec, format, formatRounded, sub, type Dec } from '@splitedge/model'
-import { type AgentContext, type TariffView } from '@splitedge/agent'
-import { decodeFrame, encodeFrame, net } from '@splitedge/node'
+import { decodeFrame, encodeFrame, type NetPort, type TariffView } from '@splitedge/node'
 import { checkCoverage, type ClaimCode } from './claims.js'
 import { localCharge, marginOn, percentOf, type MarginPolicy } from './pricing.js'
 import { CLEARING_PROTOCOLS, MAX_CLEARING_FRAME_BYTES, SettleAnswerFrame, SettleOfferFrame, type EvidenceItem } from './frames.js'
 
+/** What a participant needs of an agent's parts: an `Agent`'s `ctx` is one. */
+export interface ParticipantContext {
+  identity: Identity
+  store: Store
+  net: NetPort
+  log: Pick<Logger, 'info' | 'warn'>
+  metrics: { rejected: { inc: (labels: { kind: string, reason: string }) => void }, statements: { inc: () => void } }
+}
+
 /** What a participant needs of an agent: `Agent` has these public fields. */
-export interface AgentHandle { ctx: AgentContext, view: TariffView }
+export interface AgentHandle { ctx: ParticipantContext, view: Pick<TariffView, 'byId' | 'inForce'> }
 
 export interface ParticipantOptions {
   /** PeerIds of the clearers this operator settles with. */
@@ -39,16 +48,21 @@ export type SettleRefusal = ClaimCode | 'malformed' | 'not-ours' | 'bad-signatur
 
 class Refused extends Error { constructor (readonly code: SettleRefusal, message: string) { super(message) } }
 
-const SEQ_KEY = 'clearing:receipt-seq'
-const SETTLED_KEY = (clearer: string, receipt: string, side: string): string => `clearing:settled:${clearer}:${receipt}:${side}`
+/** A money movement a co-signed statement posts in the operator's ledger. */
+interface Posting { debit: string, credit: string, amount: string }
+
+/** One line's documents, decoded and checked for signatures. */
+interface LineDocs { at: string, receipt: Receipt, consent: Consent | undefined, e: EvidenceItem }
 
 export class ClearingParticipant {
   private seq: number | undefined
   private queue: Promise<unknown> = Promise.resolve()
   private readonly random: (n: number) => Uint8Array
+  private readonly records: ClearingRecords
 
   private constructor (private readonly agent: AgentHandle, private readonly opts: ParticipantOptions) {
     this.random = opts.random ?? ((n) => randomBytes(n))
+    this.records = clearingRecords(agent.ctx.store)
   }
 
   /** Start answering clearing settlements from `opts.clearers` on the agent's node. */
@@ -64,17 +78,18 @@ export class ClearingParticipant {
 
   async detach (): Promise<void> { await this.agent.ctx.net.unhandle(CLEARING_PROTOCOLS.settle) }
 
-  private get ctx (): AgentContext { return this.agent.ctx }
+  private get ctx (): ParticipantContext { return this.agent.ctx }
   get peerId (): string { return this.ctx.identity.peerId }
 
   /** Sign a receipt for a customer's flow; sequence numbers are kept in the store. */
   async issueReceipt (r: Omit<ReceiptBody, 'operator' | 'seq'>): Promise<Receipt> {
     const run = this.queue.then(async () => {
-      this.seq ??= Number((await this.ctx.store.getMeta(SEQ_KEY)) ?? 0)
+      this.seq ??= await this.records.counter('receipt-seq')
       const seq = this.seq + 1
       const signed = sign(this.ctx.identity, 'receipt', { operator: this.peerId, seq, ...r })
       if (!signed.ok) throw new Error(`receipt: ${signed.error.message}`)
-      await this.ctx.store.putMeta(SEQ_KEY, seq)
+      const w = await this.ctx.store.batch().put(this.records.counters, clearingKeys.counter('receipt-seq'), seq).write()
+      if (!w.ok) throw new Error(`receipt sequence ${seq} not stored: ${w.results.join(',')}`)
       this.seq = seq
       return signed.value
     })
@@ -116,84 +131,116 @@ export class ClearingParticipant {
 
   /** Check an offered statement line by line; store and return it co-signed. */
   private async check (bytes: Uint8Array, clearer: string): Promise<ClearingStatement> {
-    const me = this.peerId
+    const { st, evidence } = this.readOffer(bytes, clearer)
+    const border = borderOf(clearer, this.peerId)
+    const held = await this.ctx.store.getStatement(border, st.body.period.start)
+    if (held !== undefined) {
+      // A retry of the statement we co-signed gets the same answer; another one for the period is refused.
+      const h = decodeDocument(held.bytes, 'clearing-statement')
+      if (h.ok && docId(h.value) === docId(st)) return h.value
+      throw new Refused('already-settled', `period ${st.body.period.start} is already settled by statement ${held.id}`)
+    }
+    const { total, postings } = await this.checkLines(st, evidence, clearer)
+    const b = st.body
+    if (formatRounded(total, b.decimals) !== formatRounded(dec(b.net), b.decimals)) throw new Refused('wrong-net', `net ${b.net}, the lines sum to ${format(total)}`)
+    return await this.keep(st, border, postings, clearer)
+  }
+
+  /** The offer's statement, if it is well formed, between us and `clearer`, and signed by it; its evidence by receipt id. */
+  private readOffer (bytes: Uint8Array, clearer: string): { st: ClearingStatement, evidence: Map<string, EvidenceItem> } {
     let offer: SettleOfferFrame
     try { offer = decodeFrame(SettleOfferFrame, bytes) } catch (e) { throw new Refused('malformed', (e as Error).message) }
     const d = decodeDocument(offer.statement, 'clearing-statement')
     if (!d.ok) throw new Refused('malformed', d.error.message)
     const st = d.value
-    const b = st.body
-    if (b.operator !== me || b.clearer !== clearer) throw new Refused('not-ours', 'statement is not between this operator and the clearer that sent it')
+    if (st.body.operator !== this.peerId || st.body.clearer !== clearer) throw new Refused('not-ours', 'statement is not between this operator and the clearer that sent it')
     const v = verifyDocument(st, [clearer])
     if (!v.ok) throw new Refused('bad-signature', v.error.message)
-    const border = borderOf(clearer, me)
-    const held = await this.ctx.store.getStatement(border, b.period.start)
-    if (held !== undefined) {
-      // A retry of the statement we co-signed gets the same answer; another one for the period is refused.
-      const h = decodeDocument(held.bytes, 'clearing-statement')
-      if (h.ok && docId(h.value) === docId(st)) return h.value
-      throw new Refused('already-settled', `period ${b.period.start} is already settled by statement ${held.id}`)
-    }
     const evidence = new Map<string, EvidenceItem>()
     for (const e of offer.evidence) {
       const r = decodeDocument(e.receipt, 'receipt')
       if (r.ok) evidence.set(docId(r.value), e)
     }
+    return { st, evidence }
+  }
+
+  /** Every line checked against its evidence: what the statement moves in our ledger, and its net. */
+  private async checkLines (st: ClearingStatement, evidence: Map<string, EvidenceItem>, clearer: string): Promise<{ total: Dec, postings: Posting[] }> {
     const used = new Map<string, Dec>()
     let total: Dec = ZERO
-    const postings: Array<{ debit: string, credit: string, amount: string }> = []
-    for (const [i, l] of b.lines.entries()) {
-      const at = `line ${i}`
-      const e = evidence.get(l.receipt)
-      if (e === undefined) throw new Refused('no-evidence', `${at}: no receipt ${l.receipt}`)
-      const rd = decodeDocument(e.receipt, 'receipt')
-      if (!rd.ok) throw new Refused('forged-receipt', `${at}: receipt does not decode`)
-      const receipt: Receipt = rd.value
-      if (!verifyDocument(receipt).ok) throw new Refused('forged-receipt', `${at}: receipt signature does not verify`)
-      const r = receipt.body
-      if (r.class !== l.class || r.volume !== l.volume) throw new Refused('uncovered', `${at}: class or volume differ from the receipt`)
-      if ((await this.ctx.store.getMeta(SETTLED_KEY(clearer, l.receipt, l.side))) !== undefined) throw new Refused('already-settled', `${at}: receipt ${l.receipt} was settled before`)
-      let consent: Consent | undefined
-      if (e.consent !== undefined) {
-        const c = decodeDocument(e.consent, 'consent')
-        if (!c.ok || !verifyDocument(c.value).ok) throw new Refused('forged-consent', `${at}: consent does not verify`)
-        consent = c.value
-      }
-      const share = consent === undefined ? dec('100') : dec(consent.body.share)
-      const localAddr = e.role === 'sender' ? r.src : r.dst
-      const remoteAddr = e.role === 'sender' ? r.dst : r.src
+    const postings: Posting[] = []
+    for (const [i, l] of st.body.lines.entries()) {
+      const docs = await this.lineDocs(`line ${i}`, l, evidence, clearer)
       if (l.side === 'paid') {
-        // Our own customer's charge: recompute it from our own tariff version.
-        if (r.operator !== me) throw new Refused('not-ours', `${at}: a paid line for a receipt we did not sign`)
-        const t = await this.agent.view.byId(l.tariff)
-        if (t === undefined || t.issuer !== me) throw new Refused('no-tariff', `${at}: ${l.tariff} is not a tariff of ours`)
-        const inForce = await this.agent.view.inForce(me, r.interval.start)
-        if (inForce?.id !== t.id) throw new Refused('no-tariff', `${at}: ${l.tariff} was not in force at the receipt's interval`)
-        const full = localCharge(t.pricing, r.class, e.role, dec(r.volume))
-        if (!full.ok) throw new Refused('wrong-charge', `${at}: ${full.error.message}`)
-        const want = percentOf(full.value, share, t.pricing.decimals)
-        if (cmp(want, dec(l.charge)) !== 0) throw new Refused('wrong-charge', `${at}: charge ${l.charge}, our tariff gives ${format(want)}`)
+        const p = await this.checkPaid(docs, l, clearer)
         total = sub(total, dec(l.charge))
-        postings.push({ debit: `clearer:${clearer}`, credit: `customer:${localAddr}`, amount: l.charge })
+        postings.push(p)
       } else {
-        // The remote end pays: our customer consented, or was sent traffic whose receiver disputes.
-        if (e.remote !== me) throw new Refused('not-ours', `${at}: we are not the paying end`)
-        if (consent !== undefined) {
-          const prior = used.get(docId(consent)) ?? ZERO
-          const cov = checkCoverage(receipt, consent, me, prior)
-          if (!cov.ok) throw new Refused(cov.error.code, `${at}: ${cov.error.message}`)
-          used.set(docId(consent), add(prior, dec(r.volume)))
-        } else if (e.role !== 'receiver') {
-          throw new Refused('dispute-not-allowed', `${at}: only a receiver's dispute makes the sender's operator pay`)
-        }
-        const m = this.opts.margins?.[clearer]
-        if (m !== undefined && cmp(marginOn(dec(l.charge), m, b.decimals), dec(l.margin)) !== 0) throw new Refused('wrong-margin', `${at}: margin ${l.margin} is not the agreed one`)
-        const amount = add(dec(l.charge), dec(l.margin))
-        total = add(total, amount)
-        postings.push({ debit: `customer:${remoteAddr}`, credit: `clearer:${clearer}`, amount: format(amount) })
+        const p = this.checkPays(docs, l, clearer, st.body.decimals, used)
+        total = add(total, dec(p.amount))
+        postings.push(p)
       }
     }
-    if (formatRounded(total, b.decimals) !== formatRounded(dec(b.net), b.decimals)) throw new Refused('wrong-net', `net ${b.net}, the lines sum to ${format(total)}`)
+    return { total, postings }
+  }
+
+  /** A line's receipt and consent, decoded and verified; the receipt matches the line and was not settled before. */
+  private async lineDocs (at: string, l: ClearingLine, evidence: Map<string, EvidenceItem>, clearer: string): Promise<LineDocs> {
+    const e = evidence.get(l.receipt)
+    if (e === undefined) throw new Refused('no-evidence', `${at}: no receipt ${l.receipt}`)
+    const rd = decodeDocument(e.receipt, 'receipt')
+    if (!rd.ok) throw new Refused('forged-receipt', `${at}: receipt does not decode`)
+    const receipt: Receipt = rd.value
+    if (!verifyDocument(receipt).ok) throw new Refused('forged-receipt', `${at}: receipt signature does not verify`)
+    if (receipt.body.class !== l.class || receipt.body.volume !== l.volume) throw new Refused('uncovered', `${at}: class or volume differ from the receipt`)
+    if ((await this.records.settledBy(clearer, l.receipt, l.side)) !== undefined) throw new Refused('already-settled', `${at}: receipt ${l.receipt} was settled before`)
+    let consent: Consent | undefined
+    if (e.consent !== undefined) {
+      const c = decodeDocument(e.consent, 'consent')
+      if (!c.ok || !verifyDocument(c.value).ok) throw new Refused('forged-consent', `${at}: consent does not verify`)
+      consent = c.value
+    }
+    return { at, receipt, consent, e }
+  }
+
+  /** Our own customer's charge: recomputed from our own tariff version in force at the receipt's interval. */
+  private async checkPaid ({ at, receipt, consent, e }: LineDocs, l: ClearingLine, clearer: string): Promise<Posting> {
+    const me = this.peerId
+    const r = receipt.body
+    if (r.operator !== me) throw new Refused('not-ours', `${at}: a paid line for a receipt we did not sign`)
+    const t = await this.agent.view.byId(l.tariff)
+    if (t === undefined || t.issuer !== me) throw new Refused('no-tariff', `${at}: ${l.tariff} is not a tariff of ours`)
+    const inForce = await this.agent.view.inForce(me, r.interval.start)
+    if (inForce?.id !== t.id) throw new Refused('no-tariff', `${at}: ${l.tariff} was not in force at the receipt's interval`)
+    const full = localCharge(t.pricing, r.class, e.role, dec(r.volume))
+    if (!full.ok) throw new Refused('wrong-charge', `${at}: ${full.error.message}`)
+    const share = consent === undefined ? dec('100') : dec(consent.body.share)
+    const want = percentOf(full.value, share, t.pricing.decimals)
+    if (cmp(want, dec(l.charge)) !== 0) throw new Refused('wrong-charge', `${at}: charge ${l.charge}, our tariff gives ${format(want)}`)
+    return { debit: `clearer:${clearer}`, credit: `customer:${e.role === 'sender' ? r.src : r.dst}`, amount: l.charge }
+  }
+
+  /** The remote end pays: our customer consented, or was sent traffic whose receiver disputes. */
+  private checkPays ({ at, receipt, consent, e }: LineDocs, l: ClearingLine, clearer: string, decimals: number, used: Map<string, Dec>): Posting {
+    const me = this.peerId
+    if (e.remote !== me) throw new Refused('not-ours', `${at}: we are not the paying end`)
+    if (consent !== undefined) {
+      const prior = used.get(docId(consent)) ?? ZERO
+      const cov = checkCoverage(receipt, consent, me, prior)
+      if (!cov.ok) throw new Refused(cov.error.code, `${at}: ${cov.error.message}`)
+      used.set(docId(consent), add(prior, dec(receipt.body.volume)))
+    } else if (e.role !== 'receiver') {
+      throw new Refused('dispute-not-allowed', `${at}: only a receiver's dispute makes the sender's operator pay`)
+    }
+    const m = this.opts.margins?.[clearer]
+    if (m !== undefined && cmp(marginOn(dec(l.charge), m, decimals), dec(l.margin)) !== 0) throw new Refused('wrong-margin', `${at}: margin ${l.margin} is not the agreed one`)
+    const remoteAddr = e.role === 'sender' ? receipt.body.dst : receipt.body.src
+    return { debit: `customer:${remoteAddr}`, credit: `clearer:${clearer}`, amount: format(add(dec(l.charge), dec(l.margin))) }
+  }
+
+  /** Co-sign the statement and store it with its postings and every line marked settled, in one batch. */
+  private async keep (st: ClearingStatement, border: string, postings: Posting[], clearer: string): Promise<ClearingStatement> {
+    const b = st.body
     const full = cosign(this.ctx.identity, st)
     if (!full.ok) throw new Refused('bad-signature', full.error.message)
     const id = docId(full.value)
@@ -202,7 +249,7 @@ export class ClearingParticipant {
       const amount = toMinorUnits(p.amount, b.decimals)
       if (amount > 0n) batch.post({ id: `${id}:${i}`, debit: p.debit, credit: p.credit, amount, currency: b.currency, decimals: b.decimals, ref: `clearing ${id}`, time: b.period.end })
     })
-    for (const l of b.lines) batch.putMeta(SETTLED_KEY(clearer, l.receipt, l.side), id)
+    for (const l of b.lines) batch.put(this.records.settled, clearingKeys.settled(clearer, l.receipt, l.side), { statement: id })
     const w = await batch.write()
     if (!w.ok) throw new Refused('already-settled', `cannot store the statement: ${w.results.join(',')}`)
     this.ctx.metrics.statements.inc()

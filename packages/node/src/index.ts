@@ -10,7 +10,10 @@
  * - HTTP plumbing: one error type and JSON answers, bodies read with size limits, list paging,
  *   route descriptions checked against TypeBox schemas and served as OpenAPI, bearer-token
  *   access, the dashboard's static files, and listening.
- * - `Scheduler`: periodic work, passed in like the clock.
+ * - `Scheduler` and `Clock`: periodic work and the time, passed in.
+ * - the tariff book (`tariffBook(init)(components)`): tariff gossip ingest with every wire rule,
+ *   tariff sync, publishing our own versions, equivocation evidence; and `TariffView`, its decoded
+ *   read side. An agent and a clearer both run one.
  */
 export * as net from './net/index.js'
 export * from './net/index.js'
@@ -28,3 +31,10 @@ export { authorize, loadToken, isLoopback, type Gate, type TokenSettings } from 
 export { servePage, serveAsset, uiRoutes } from './http/ui.js'
 export { systemScheduler, type Scheduler } from './clock/scheduler.js'
 export { ConfigError, fieldName, checkAgainst, nodeSettings, httpSettings, NodeConfigFields, HttpTokenFields } from './config.js'
+export { systemClock, type Clock } from './clock/clock.js'
+export { TariffBook, tariffBook, type IngestResult, type Via } from './tariff/book.js'
+export type { TariffBookComponents, TariffBookInit, TariffCounters, TariffLog } from './tariff/components.js'
+export { TariffSignError, nextVersion, fingerprint, type PublishResult, type NextVersion } from './tariff/publish.js'
+export { MAX_CHAIN, fetchChain, fetchTariff, serveTariffSync } from './tariff/sync.js'
+export { keepEquivocation } from './tariff/evidence.js'
+export { TariffView, type TariffInForce } from './tariff/view.js'

@@ -23,6 +23,17 @@ export type { AnyLevel } from './tx.js'
 /** Typed record areas: one schema per area, checked on write and read (`store.area(spec)`). */
 export { Area, type AreaSpec, type AreaRecord } from './area.js'
 
+/** Evidence against a peer as a typed area: an issuer's equivocations (two tariff versions, one sequence number). */
+export { EQUIVOCATIONS, EquivocationSchema, equivocationArea, equivocationKey, readEquivocation, listEquivocations, type Equivocation } from './evidence.js'
+
+/** The clearer's and a clearing participant's records as typed areas (receipts, consents, quotes, counters, settled lines, batches). */
+export {
+  CLEARED_RECEIPTS, CONSENT_USE, ISSUED_QUOTES, CLEARING_COUNTERS, SETTLED_LINES, SETTLEMENT_BATCHES,
+  ClearedRecordSchema, ConsentUseSchema, IssuedQuoteSchema, SettledLineSchema, SettlementBatchSchema,
+  ClearingRecords, clearingRecords, clearingKeys,
+  type ClearedRecord, type IssuedQuote, type SettlementBatch, type ClearingCounter, type LineSide
+} from './clearing.js'
+
 /** Border keys: the two PeerIds sorted and joined by '|'. */
 export { borderOf, peersOf } from './keys.js'
 

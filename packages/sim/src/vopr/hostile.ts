@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto'
 import { encodeDocument, identityFromSeed, sign, type Identity } from '@splitedge/wire'
 import { BorderRequest, PROTOCOLS, encodeFrame, net as agentNet } from '@splitedge/node'
-import type { Store } from '@splitedge/store'
+import { readEquivocation, type Store } from '@splitedge/store'
 import type { Rng } from '../rng.js'
 import { below } from '../rng.js'
 import type { EventQueue } from '../world/time.js'
@@ -87,7 +87,7 @@ export async function checkHostile (nodes: SimNode[], stores: Map<SimNode, Store
       const store = stores.get(nb) as Store
       const held = (await store.tariffsOf(e.issuer.identity.peerId)).filter(t => t.seq === e.seq)
       if (held.length > 1) out.push({ checker: 'hostile', detail: `${nb.name} holds two versions ${e.seq} of ${e.issuer.name}` })
-      if ((await store.getMeta(`equivocation:${e.issuer.identity.peerId}:${e.seq}`)) === undefined) out.push({ checker: 'hostile', detail: `${nb.name} kept no evidence of ${e.issuer.name}'s two versions ${e.seq}` })
+      if ((await readEquivocation(store, e.issuer.identity.peerId, e.seq)) === undefined) out.push({ checker: 'hostile', detail: `${nb.name} kept no evidence of ${e.issuer.name}'s two versions ${e.seq}` })
     }
   }
   return out
