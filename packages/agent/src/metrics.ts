@@ -1,22 +1,14 @@
-/**
- * Prometheus metrics of one agent. Each agent has its own registry so that many agents can share
- * a process (the simulator) without their series colliding.
- */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+/** Prometheus metrics of one agent: the node's series and the agent's own, in one registry per agent. */
+import { Counter, Gauge, type Registry } from 'prom-client'
+import { createNodeMetrics, type NodeMetrics } from '@splitedge/node'
 
-export interface AgentMetrics {
-  registry: Registry
-  rejected: Counter<'kind' | 'reason'>
-  accepted: Counter<'kind'>
-  exchanges: Counter<'protocol' | 'result'>
+/** The node's series (`@splitedge/node` metrics.ts) plus the agent's own. */
+export interface AgentMetrics extends NodeMetrics {
   neighboursConnected: Gauge
   attestations: Counter
-  statements: Counter
-  disputes: Counter<'kind'>
   clockOffset: Gauge<'neighbour'>
   flow: FlowMetrics
   usagePushes: Counter<'result'>
-  unauthorized: Counter<'reason'>
 }
 
 /** The flow collector's series (usage source ipfix), per exporter address. */
@@ -52,20 +44,14 @@ function flowMetrics (registry: Registry): FlowMetrics {
 }
 
 export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AgentMetrics {
-  const registry = new Registry()
-  if (opts.defaultMetrics === true) collectDefaultMetrics({ register: registry })
+  const base = createNodeMetrics(opts)
+  const registers: Registry[] = [base.registry]
   return {
-    registry,
-    rejected: new Counter({ name: 'splitedge_rejected_total', help: 'Documents and frames rejected on arrival, by kind and reason', labelNames: ['kind', 'reason'], registers: [registry] }),
-    accepted: new Counter({ name: 'splitedge_accepted_total', help: 'Documents accepted, by kind', labelNames: ['kind'], registers: [registry] }),
-    exchanges: new Counter({ name: 'splitedge_exchanges_total', help: 'Protocol exchanges initiated, by protocol and result', labelNames: ['protocol', 'result'], registers: [registry] }),
-    neighboursConnected: new Gauge({ name: 'splitedge_neighbours_connected', help: 'Configured neighbours currently connected', registers: [registry] }),
-    attestations: new Counter({ name: 'splitedge_attestations_total', help: 'Co-signed usage attestations stored', registers: [registry] }),
-    statements: new Counter({ name: 'splitedge_statements_total', help: 'Co-signed settlement statements stored', registers: [registry] }),
-    disputes: new Counter({ name: 'splitedge_disputes_total', help: 'Disputes recorded, by kind', labelNames: ['kind'], registers: [registry] }),
-    flow: flowMetrics(registry),
-    clockOffset: new Gauge({ name: 'splitedge_clock_offset_ms', help: 'Last measured clock offset of each neighbour (theirs minus ours), ms', labelNames: ['neighbour'], registers: [registry] }),
-    usagePushes: new Counter({ name: 'splitedge_usage_pushes_total', help: 'Usage push requests, by result (accepted, replayed, or the refusal code)', labelNames: ['result'], registers: [registry] }),
-    unauthorized: new Counter({ name: 'splitedge_http_unauthorized_total', help: 'HTTP requests refused 401 for a missing, malformed or wrong token, by reason', labelNames: ['reason'], registers: [registry] })
+    ...base,
+    neighboursConnected: new Gauge({ name: 'splitedge_neighbours_connected', help: 'Configured neighbours currently connected', registers }),
+    attestations: new Counter({ name: 'splitedge_attestations_total', help: 'Co-signed usage attestations stored', registers }),
+    flow: flowMetrics(base.registry),
+    clockOffset: new Gauge({ name: 'splitedge_clock_offset_ms', help: 'Last measured clock offset of each neighbour (theirs minus ours), ms', labelNames: ['neighbour'], registers }),
+    usagePushes: new Counter({ name: 'splitedge_usage_pushes_total', help: 'Usage push requests, by result (accepted, replayed, or the refusal code)', labelNames: ['result'], registers })
   }
 }

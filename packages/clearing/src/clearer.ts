@@ -17,8 +17,7 @@ import { randomBytes } from 'node:crypto'
 import { pino, type Logger } from 'pino'
 import { loadKeyFile, type ClearingLine, type ClearingStatement, type Identity } from '@splitedge/wire'
 import { clearingRecords, openStore, type ClearedRecord, type IssuedQuote, type Store } from '@splitedge/store'
-import { createMetrics } from '@splitedge/agent'
-import { libp2pNet, net, systemClock, systemScheduler, tariffBook, TariffView, type Clock, type Scheduler, type TariffBook } from '@splitedge/node'
+import { createNodeMetrics, libp2pNet, net, systemClock, systemScheduler, tariffBook, TariffView, type Clock, type Scheduler, type TariffBook } from '@splitedge/node'
 import type { ClearerApi } from './api.js'
 import { Announcer } from './announce.js'
 import type { SettleResult } from './batch.js'
@@ -113,7 +112,7 @@ export class Clearer implements ClearerApi {
       if (opts.store === undefined) await store.close()
       throw e
     }
-    const metrics = createMetrics({ defaultMetrics: opts.store === undefined })
+    const metrics = createNodeMetrics({ defaultMetrics: opts.store === undefined })
     // Rejected streams (refused, oversize, malformed, stalled) are counted and logged, as on an agent.
     net.countRejections(node, metrics.rejected, log)
     const clock = opts.clock ?? (opts.now !== undefined ? { now: opts.now } : systemClock)

@@ -7,11 +7,11 @@ import type { Logger } from 'pino'
 import type { Identity } from '@splitedge/wire'
 import type { ClearingRecords, Store } from '@splitedge/store'
 import type { Clock, NetNode, NetPort, TariffView } from '@splitedge/node'
-import type { AgentMetrics } from '@splitedge/agent'
+import type { NodeMetrics } from '@splitedge/node'
 import type { Serial } from './serial.js'
 
 /** The series a clearer exports: the agent's names, so one dashboard reads both. */
-export type ClearerMetrics = Pick<AgentMetrics, 'registry' | 'accepted' | 'rejected' | 'disputes' | 'statements' | 'unauthorized'>
+export type ClearerMetrics = Pick<NodeMetrics, 'registry' | 'accepted' | 'rejected' | 'disputes' | 'statements' | 'unauthorized'>
 
 /** What every part of a clearer may be given. */
 export interface ClearerContext {

@@ -18,8 +18,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Static, TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { answerFor } from '@splitedge/agent'
-import { assertDescribed, authorize, check, checkQuery, listenHttp, loadToken, openApi, serveAsset, servePage, specTable, type Gate, type RouteSpec, type TokenSettings } from '@splitedge/node'
+import { answerHttp, assertDescribed, authorize, check, checkQuery, listenHttp, loadToken, openApi, serveAsset, servePage, specTable, type Gate, type RouteSpec, type TokenSettings } from '@splitedge/node'
 import { fromMinorUnits } from '@splitedge/store'
 import { encodeDocument } from '@splitedge/wire'
 import type { ClearerApi } from './api.js'
@@ -70,7 +69,7 @@ export async function startClearerHttp (clearer: ClearerApi, opts: { host: strin
   const server = createServer((req, res) => {
     void route(table, described, gate, req, res).catch((e: unknown) => {
       if (e instanceof HttpError) return json(res, e.status, { error: e.message, code: e.code })
-      const a = answerFor(e)
+      const a = answerHttp(e)
       if (a !== undefined) return json(res, a.status, a.body)
       clearer.ctx.log.error({ err: (e as Error).message, url: req.url }, 'http handler failed')
       json(res, 500, { error: 'internal error', code: 'internal' })

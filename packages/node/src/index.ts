@@ -38,3 +38,4 @@ export { TariffSignError, nextVersion, fingerprint, type PublishResult, type Nex
 export { MAX_CHAIN, fetchChain, fetchTariff, serveTariffSync } from './tariff/sync.js'
 export { keepEquivocation } from './tariff/evidence.js'
 export { TariffView, type TariffInForce } from './tariff/view.js'
+export { createNodeMetrics, type NodeMetrics } from './metrics.js'
