@@ -5,7 +5,7 @@ import { decodeJson } from './codec.js'
 import type { BatchOutcome, Engine, Step } from './engine.js'
 import { check } from './errors.js'
 import { join, part, SEP, under } from './keys.js'
-import { decodeBalance, planPost, toEntry, type StoredTransfer } from './ledger.js'
+import { decodeBalance, planPost, toEntry, validate, type StoredTransfer } from './ledger.js'
 import type { AccountBalance, LedgerCheck, LedgerEntry, PostResult, Transfer } from './types.js'
 
 interface Sides { debits: bigint, credits: bigint }
@@ -23,7 +23,9 @@ export class LedgerBook {
     return await this.engine.commit(ts.map(t => this.stepPost(t)))
   }
 
+  /** Validated now (StoreError('invalid_argument')); planned inside the commit. */
   stepPost (t: Transfer): Step<PostResult> {
+    validate(t, this.engine.chart)
     return async (tx, led) => await planPost(tx, led, this.subs, t)
   }
 
