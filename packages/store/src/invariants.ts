@@ -18,6 +18,8 @@ import { join, pad, under } from './keys.js'
 import type { LedgerSubs, LedgerTx, StoredBalance, StoredTransfer } from './ledger.js'
 import type { Tx } from './tx.js'
 
+const UTF8 = new TextDecoder()
+
 type Part = keyof LedgerSubs
 const PARTS: readonly Part[] = ['transfers', 'log', 'byAccount', 'balances', 'currencies']
 
@@ -50,49 +52,80 @@ function plannedOf (tx: Tx, subs: LedgerSubs): Planned | undefined {
   return any ? planned : undefined
 }
 
+/** What the committed ledger holds of the keys a batch touches: read at once, before the checks. */
+interface Committed {
+  /** Ids of the batch's transfers that exist already. */
+  transfers: Set<string>
+  /** Pinned decimals per currency. */
+  currencies: Map<string, number>
+  balances: Map<string, Uint8Array>
+}
+
+const currencyOfKey = (balanceKey: string): string => balanceKey.slice(balanceKey.lastIndexOf('\x00') + 1)
+
+async function readCommitted (tx: Tx, planned: Planned, subs: LedgerSubs, transfers: StoredTransfer[], movements: Map<string, Movement>): Promise<Committed> {
+  const ids = [...planned.transfers.keys()]
+  const balanceKeys = [...new Set([...planned.balances.keys(), ...movements.keys()])]
+  const currencies = [...new Set([...planned.currencies.keys(), ...transfers.map(t => t.currency), ...balanceKeys.map(currencyOfKey)])]
+  const [held, pins, balances] = await Promise.all([
+    tx.committed(subs.transfers, ids),
+    tx.committed(subs.currencies, currencies),
+    tx.committed(subs.balances, balanceKeys)
+  ])
+  const out: Committed = { transfers: new Set(), currencies: new Map(), balances: new Map() }
+  held.forEach((v, i) => { if (v !== undefined) out.transfers.add(ids[i] ?? '') })
+  pins.forEach((v, i) => { if (v !== undefined) out.currencies.set(currencies[i] ?? '', decodeJson<{ decimals: number }>(v).decimals) })
+  balances.forEach((v, i) => { if (v !== undefined) out.balances.set(balanceKeys[i] ?? '', v) })
+  return out
+}
+
 /** Checks the ledger writes `tx` plans against the committed ledger; throws if any invariant would break. */
 export async function verifyLedgerPlan (tx: Tx, subs: LedgerSubs, led: LedgerTx): Promise<void> {
   const planned = plannedOf(tx, subs)
   if (planned === undefined) return
-  const pins = await currencyPins(planned, subs, led.chart)
-  const transfers = await plannedTransfers(planned, subs, led.chart, pins)
-  checkIndexes(planned, transfers, led)
+  const transfers = [...planned.transfers].map(([id, v]) => {
+    const t = decodeJson<StoredTransfer>(v)
+    invariant(t.id === id, `transfer ${id} is stored under another id`)
+    return t
+  })
   const movements = movementsOf(transfers)
-  const changes = await balanceChanges(planned, subs, movements)
+  const committed = await readCommitted(tx, planned, subs, transfers, movements)
+  const pin = currencyPins(planned, committed, led.chart)
+  checkTransfers(transfers, committed, led.chart, pin)
+  checkIndexes(planned, transfers, led)
+  const changes = balanceChanges(planned, committed, movements)
   checkTotals(changes, led)
-  await checkMovements(changes, movements, pins)
+  checkMovements(changes, movements, pin)
   await checkSingleCurrency(planned, subs, led.chart)
 }
 
 /** Decimals of every currency the batch touches: pinned before, or pinned (once) by this batch. */
-async function currencyPins (planned: Planned, subs: LedgerSubs, chart: Chart): Promise<(currency: string) => Promise<number>> {
+function currencyPins (planned: Planned, committed: Committed, chart: Chart): (currency: string) => number {
+  const pins = new Map(committed.currencies)
   for (const [currency, v] of planned.currencies) {
-    invariant(await subs.currencies.get(currency) === undefined, `currency ${currency} is pinned already: its decimals never change`)
+    invariant(!committed.currencies.has(currency), `currency ${currency} is pinned already: its decimals never change`)
     const { decimals } = decodeJson<{ decimals: number }>(v)
     invariant(chart.currency.test(currency) && validDecimals(decimals, chart), `currency ${currency} with ${String(decimals)} decimals is not allowed`)
+    pins.set(currency, decimals)
   }
-  return async (currency) => {
-    const v = planned.currencies.get(currency) ?? await subs.currencies.get(currency)
-    invariant(v !== undefined, `currency ${currency} has no pinned decimals`)
-    return decodeJson<{ decimals: number }>(v).decimals
+  return (currency) => {
+    const decimals = pins.get(currency)
+    invariant(decimals !== undefined, `currency ${currency} has no pinned decimals`)
+    return decimals
   }
 }
 
 /** The new transfers, each checked on its own. */
-async function plannedTransfers (planned: Planned, subs: LedgerSubs, chart: Chart, pin: (c: string) => Promise<number>): Promise<StoredTransfer[]> {
-  const out: StoredTransfer[] = []
-  for (const [id, v] of planned.transfers) {
-    const t = decodeJson<StoredTransfer>(v)
-    invariant(t.id === id, `transfer ${id} is stored under another id`)
-    invariant(await subs.transfers.get(id) === undefined, `transfer ${id} exists: transfers are immutable`)
+function checkTransfers (transfers: StoredTransfer[], committed: Committed, chart: Chart, pin: (c: string) => number): void {
+  for (const t of transfers) {
+    const id = t.id
+    invariant(!committed.transfers.has(id), `transfer ${id} exists: transfers are immutable`)
     invariant(big(t.amount, `transfer ${id} amount`) > 0n, `transfer ${id} amount ${t.amount} is not positive`)
     invariant(t.debit !== t.credit, `transfer ${id} debits and credits the same account`)
     for (const a of [t.debit, t.credit]) invariant(accountKind(a, chart) !== undefined, `transfer ${id}: account ${a} is not in the chart of accounts`)
     invariant(chart.currency.test(t.currency), `transfer ${id}: ${t.currency} is not a currency code`)
-    invariant(t.decimals === await pin(t.currency), `transfer ${id}: ${t.currency} has ${await pin(t.currency)} decimals, not ${t.decimals}`)
-    out.push(t)
+    invariant(t.decimals === pin(t.currency), `transfer ${id}: ${t.currency} has ${pin(t.currency)} decimals, not ${t.decimals}`)
   }
-  return out
 }
 
 /** The log and the per-account index hold each new transfer once, at the next sequence numbers. */
@@ -100,14 +133,13 @@ function checkIndexes (planned: Planned, transfers: StoredTransfer[], led: Ledge
   const first = led.before.nextSeq
   invariant(led.nextSeq === first + transfers.length, `${transfers.length} new transfers but the sequence moves from ${first} to ${led.nextSeq}`)
   invariant(planned.log.size === transfers.length && planned.byAccount.size === 2 * transfers.length, 'the ledger indexes do not list each new transfer once')
-  const dec = new TextDecoder()
   const seqs = new Set<number>()
   for (const t of transfers) {
     invariant(Number.isSafeInteger(t.seq) && t.seq >= first && t.seq < led.nextSeq && !seqs.has(t.seq), `transfer ${t.id} has sequence ${t.seq}`)
     seqs.add(t.seq)
     const keys = [pad(t.seq, 'seq'), join(t.debit, pad(t.seq, 'seq')), join(t.credit, pad(t.seq, 'seq'))]
     const held = [planned.log.get(keys[0] ?? ''), planned.byAccount.get(keys[1] ?? ''), planned.byAccount.get(keys[2] ?? '')]
-    invariant(held.every(v => v !== undefined && dec.decode(v) === t.id), `transfer ${t.id} is not indexed at sequence ${t.seq}`)
+    invariant(held.every(v => v !== undefined && UTF8.decode(v) === t.id), `transfer ${t.id} is not indexed at sequence ${t.seq}`)
   }
 }
 
@@ -117,7 +149,7 @@ function movementsOf (transfers: StoredTransfer[]): Map<string, Movement> {
   const add = (account: string, t: StoredTransfer, side: 'debits' | 'credits'): void => {
     const k = join(account, t.currency)
     const m = out.get(k) ?? { account, currency: t.currency, debits: 0n, credits: 0n }
-    m[side] += BigInt(t.amount)
+    m[side] += big(t.amount, `transfer ${t.id} amount`)
     out.set(k, m)
   }
   for (const t of transfers) { add(t.debit, t, 'debits'); add(t.credit, t, 'credits') }
@@ -133,14 +165,14 @@ function decodeStoredBalance (v: Uint8Array, what: string): Sides & { decimals: 
 }
 
 /** Every balance the batch writes or its transfers move: its committed and its planned value. */
-async function balanceChanges (planned: Planned, subs: LedgerSubs, movements: Map<string, Movement>): Promise<Change[]> {
+function balanceChanges (planned: Planned, committed: Committed, movements: Map<string, Movement>): Change[] {
   const out: Change[] = []
   for (const key of new Set([...planned.balances.keys(), ...movements.keys()])) {
     const i = key.lastIndexOf('\x00')
     const [account, currency] = [key.slice(0, i), key.slice(i + 1)]
     const what = `balance ${account} ${currency}`
-    const committed = await subs.balances.get(key)
-    const before = committed === undefined ? { debits: 0n, credits: 0n } : decodeStoredBalance(committed, what)
+    const held = committed.balances.get(key)
+    const before = held === undefined ? { debits: 0n, credits: 0n } : decodeStoredBalance(held, what)
     const next = planned.balances.get(key)
     invariant(next !== undefined, `${what} is moved by a transfer but not written`)
     out.push({ key, account, currency, before, after: decodeStoredBalance(next, what) })
@@ -165,14 +197,14 @@ function checkTotals (changes: Change[], led: LedgerTx): void {
 }
 
 /** Every balance changes by exactly what the transfers move, keeps its sides non-negative and its currency's decimals. */
-async function checkMovements (changes: Change[], movements: Map<string, Movement>, pin: (c: string) => Promise<number>): Promise<void> {
+function checkMovements (changes: Change[], movements: Map<string, Movement>, pin: (c: string) => number): void {
   for (const { key, account, currency, before, after } of changes) {
     const what = `balance ${account} ${currency}`
     const m = movements.get(key) ?? { debits: 0n, credits: 0n }
     invariant(after.debits - before.debits === m.debits && after.credits - before.credits === m.credits,
       `${what} changes by ${after.debits - before.debits}/${after.credits - before.credits}, its transfers move ${m.debits}/${m.credits}`)
     invariant(after.debits >= 0n && after.credits >= 0n, `${what} would have a negative side`)
-    const decimals = await pin(currency)
+    const decimals = pin(currency)
     invariant(after.decimals === decimals, `${what} has ${after.decimals} decimals, the currency ${decimals}`)
   }
 }
