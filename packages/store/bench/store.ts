@@ -22,7 +22,7 @@ async function run (name: string, store: Store): Promise<Record<string, number>>
   const afterAtt = store.stats()
   t = performance.now()
   for (let i = 0; i < n; i++) {
-    await store.post({ id: `t-${i}`, debit: 'neighbour:B:payable', credit: 'settlement:B', amount: BigInt(i + 1), currency: 'EUR', decimals: 6, ref: `st-${i}`, time: i })
+    await store.post({ id: `t-${i}`, debit: 'interconnect:expense', credit: 'neighbour:B', amount: BigInt(i + 1), currency: 'EUR', decimals: 6, ref: `st-${i}`, time: i })
   }
   const postMs = performance.now() - t
   const s = store.stats()

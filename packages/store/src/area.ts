@@ -85,3 +85,23 @@ export class Area<S extends TSchema> {
     return value
   }
 }
+
+/** The areas of one store: one spec per name. */
+export class AreaRegistry {
+  private readonly specs = new Map<string, AreaSpec<TSchema>>()
+
+  constructor (private readonly sub: Sub, private readonly assertOpen: () => void) {}
+
+  /**
+   * The typed area named `spec.name`. One name has one spec per store: asking for a name again
+   * with another schema object is a programming error.
+   */
+  area<S extends TSchema> (spec: AreaSpec<S>): Area<S> {
+    const held = this.specs.get(spec.name)
+    check(held === undefined || held === spec, 'invalid_argument', `area ${spec.name} is already defined with another spec`)
+    // An Area holds no state of its own: a new one per call is the same area.
+    const made = new Area(this.sub, spec, this.assertOpen)
+    this.specs.set(spec.name, spec)
+    return made
+  }
+}

@@ -6,6 +6,7 @@ export type StoreErrorCode =
   | 'closed' // the store was closed
   | 'corrupt' // a stored value does not decode
   | 'ledger_unbalanced' // the zero-sum invariant does not hold
+  | 'ledger_invariant' // a planned ledger write breaks another invariant of the ledger (nothing was written)
   | 'io' // the disk refused a read or write (the message names the cause)
   | 'full' // the disk is full: nothing was written
   | 'locked' // another process holds the data directory

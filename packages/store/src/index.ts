@@ -5,7 +5,7 @@
 // batch committed with { sync: true }: its promise resolves only once the data is durable.
 
 /** Open a store; the Store holds the tariff book, reports, attestations, disputes,
- *  statements, the double-entry ledger, pending work and meta. */
+ *  statements, the double-entry ledger, pending work, usage counters, the owner and meta. */
 export { openStore, Store, StoreBatch } from './store.js'
 export type { StoreOptions, OpResult, BatchOutcome, PageQuery, Page } from './store.js'
 
@@ -20,8 +20,15 @@ export type { UsageCounters, UsageCounterLine, UsageCounterMetric, UsagePlan, Us
 export { EMPTY_COUNTERS } from './usage.js'
 export type { AnyLevel } from './tx.js'
 
+/** The chart of accounts: every ledger account, its normal balance and currency rule (docs/operations.md). */
+export { CHART, accountKind, type Chart, type AccountKind, type NormalBalance, type CurrencyRule, type BooksOf } from './chart.js'
+
+/** A co-signed statement's ledger postings in the books of whoever stores it (`batch().putPostedStatement`). */
+export { postingsOf, type Books, type PartyBooks, type ClearerBooks, type OperatorBooks } from './postings.js'
+
 /** Typed record areas: one schema per area, checked on write and read (`store.area(spec)`). */
 export { Area, type AreaSpec, type AreaRecord } from './area.js'
+export type { Migrated } from './meta.js'
 
 /** Evidence against a peer as a typed area: an issuer's equivocations (two tariff versions, one sequence number). */
 export { EQUIVOCATIONS, EquivocationSchema, equivocationArea, equivocationKey, readEquivocation, listEquivocations, type Equivocation } from './evidence.js'

@@ -1,10 +1,12 @@
 // The double-entry ledger, TigerBeetle style: transfers are immutable and keyed by an
 // idempotency id, balances are debits/credits per account and currency, and every posting
-// keeps the per-currency sum of all balances at zero.
+// keeps the per-currency sum of all balances at zero. Accounts are those of the chart
+// (chart.ts); invariants.ts checks a batch's planned ledger writes before they are committed.
 
+import { accountKind, validDecimals, type Chart } from './chart.js'
 import { decodeJson, encodeJson } from './codec.js'
 import { check } from './errors.js'
-import { join, pad, part } from './keys.js'
+import { join, pad, part, under } from './keys.js'
 import type { Sub, Tx } from './tx.js'
 import type { AccountBalance, LedgerEntry, PostResult, Transfer } from './types.js'
 
@@ -33,7 +35,7 @@ export interface StoredTransfer {
   seq: number
 }
 
-interface StoredBalance { debits: string, credits: string, decimals: number }
+export interface StoredBalance { debits: string, credits: string, decimals: number }
 
 /** What the store keeps in memory about its ledger; changed only after a batch commits. */
 export interface LedgerState {
@@ -42,32 +44,36 @@ export interface LedgerState {
   totals: Map<string, bigint>
 }
 
-/** The ledger changes one transaction would make, applied to LedgerState on commit. */
+/** The ledger changes one transaction would make, applied to LedgerState once it is committed. */
 export class LedgerTx {
   nextSeq: number
   readonly deltas = new Map<string, bigint>()
+  /** Currencies each account moves in within this transaction (for the 'single' currency rule). */
+  readonly moved = new Map<string, Set<string>>()
 
-  constructor (private readonly state: LedgerState) {
+  constructor (private readonly state: LedgerState, readonly chart: Chart) {
     this.nextSeq = state.nextSeq
   }
 
+  /** The state before this transaction (read only). */
+  get before (): Readonly<LedgerState> { return this.state }
+
+  /** Applies the transaction to the in-memory state; called after the synced write succeeded. */
   commit (): void {
     this.state.nextSeq = this.nextSeq
-    for (const [currency, d] of this.deltas) {
-      const total = (this.state.totals.get(currency) ?? 0n) + d
-      this.state.totals.set(currency, total)
-      check(total === 0n, 'ledger_unbalanced', `${currency} balances sum to ${total}`)
-    }
+    for (const [currency, d] of this.deltas) this.state.totals.set(currency, (this.state.totals.get(currency) ?? 0n) + d)
   }
 }
 
-function validate (t: Transfer): void {
+/** Throws StoreError('invalid_argument') on a transfer the ledger cannot represent faithfully. */
+export function validate (t: Transfer, chart: Chart): void {
   part(t.id, 'transfer id')
   part(t.debit, 'debit account')
   part(t.credit, 'credit account')
   part(t.currency, 'currency')
+  check(chart.currency.test(t.currency), 'invalid_argument', `currency must match ${String(chart.currency)}, got ${JSON.stringify(t.currency)}`)
   check(typeof t.amount === 'bigint', 'invalid_argument', 'amount must be a bigint of minor units')
-  check(Number.isInteger(t.decimals) && t.decimals >= 0 && t.decimals <= 36, 'invalid_argument', 'decimals must be an integer in 0..36')
+  check(validDecimals(t.decimals, chart), 'invalid_argument', `decimals must be an integer in 0..${chart.maxDecimals}`)
   check(typeof t.ref === 'string', 'invalid_argument', 'ref must be a string')
   pad(t.time, 'time')
 }
@@ -97,15 +103,39 @@ async function move (tx: Tx, led: LedgerTx, subs: LedgerSubs, account: string, t
   await tx.put(subs.balances, key, encodeJson(b))
   const d = side === 'debits' ? t.amount : -t.amount
   led.deltas.set(t.currency, (led.deltas.get(t.currency) ?? 0n) + d)
+  const moved = led.moved.get(account) ?? new Set()
+  led.moved.set(account, moved.add(t.currency))
+}
+
+/** The currencies `account` has a balance in, committed or planned by this transaction. */
+async function currenciesOf (led: LedgerTx, subs: LedgerSubs, account: string): Promise<Set<string>> {
+  const out = new Set(led.moved.get(account))
+  for await (const k of subs.balances.keys(under(account))) out.add(k.slice(account.length + 1))
+  return out
+}
+
+/** The chart's verdict on the transfer's two accounts: undefined when both may take it. */
+async function chartRefusal (led: LedgerTx, subs: LedgerSubs, t: Transfer): Promise<PostResult | undefined> {
+  for (const account of [t.debit, t.credit]) {
+    const kind = accountKind(account, led.chart)
+    if (kind === undefined) return 'unknown_account'
+    if (kind.currencies === 'single') {
+      const held = await currenciesOf(led, subs, account)
+      if (held.size > 0 && !held.has(t.currency)) return 'currency_not_allowed'
+    }
+  }
+  return undefined
 }
 
 /** Plans one posting into `tx`. Throws StoreError('invalid_argument') on malformed input. */
 export async function planPost (tx: Tx, led: LedgerTx, subs: LedgerSubs, t: Transfer): Promise<PostResult> {
-  validate(t)
+  validate(t, led.chart)
   const existing = await tx.get(subs.transfers, t.id)
   if (existing !== undefined) return sameTransfer(decodeJson<StoredTransfer>(existing), t) ? 'exists' : 'conflict'
   if (t.amount <= 0n) return 'amount_must_be_positive'
   if (t.debit === t.credit) return 'accounts_must_differ'
+  const refused = await chartRefusal(led, subs, t)
+  if (refused !== undefined) return refused
   const cur = await tx.get(subs.currencies, t.currency)
   if (cur === undefined) {
     await tx.put(subs.currencies, t.currency, encodeJson({ decimals: t.decimals }), true)

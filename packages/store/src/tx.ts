@@ -14,11 +14,32 @@ export class Tx {
   keyDelta = 0
   bytes = 0
   private readonly overlay = new Map<Sub, Map<string, Uint8Array | null>>()
+  /** The committed values this transaction read (the store is locked: they stay committed). */
+  private readonly read = new Map<Sub, Map<string, Uint8Array | undefined>>()
 
   async get (sub: Sub, key: string): Promise<Uint8Array | undefined> {
     const local = this.overlay.get(sub)?.get(key)
     if (local !== undefined) return local ?? undefined
-    return await sub.get(key)
+    const v = await sub.get(key)
+    this.remember(sub).set(key, v)
+    return v
+  }
+
+  /** The committed values of `keys` (this transaction's own writes not seen), read once. */
+  async committed (sub: Sub, keys: string[]): Promise<Array<Uint8Array | undefined>> {
+    const known = this.remember(sub)
+    const missing = keys.filter(k => !known.has(k))
+    if (missing.length > 0) (await sub.getMany(missing)).forEach((v, i) => known.set(missing[i] ?? '', v))
+    return keys.map(k => known.get(k))
+  }
+
+  private remember (sub: Sub): Map<string, Uint8Array | undefined> {
+    let m = this.read.get(sub)
+    if (m === undefined) {
+      m = new Map()
+      this.read.set(sub, m)
+    }
+    return m
   }
 
   /** `fresh` skips the existence read when the caller knows the key is new. */

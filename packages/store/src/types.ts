@@ -98,12 +98,13 @@ export interface PendingRecord {
 export interface Transfer {
   /** Idempotency key: a retried post with the same id never posts twice. */
   id: string
+  /** Accounts declared in the chart of accounts (chart.ts). */
   debit: string
   credit: string
   /** Minor units, > 0. */
   amount: bigint
   currency: string
-  /** Decimal places of a minor unit; pinned per currency on first use. */
+  /** Decimal places of a minor unit (0..18); pinned per currency on first use. */
   decimals: number
   /** What this transfer settles, e.g. a statement id. */
   ref: string
@@ -122,6 +123,8 @@ export type PostResult =
   | 'amount_must_be_positive'
   | 'accounts_must_differ'
   | 'decimals_mismatch' // the currency was first posted with other decimals
+  | 'unknown_account' // the debit or credit account is not in the chart of accounts (chart.ts)
+  | 'currency_not_allowed' // an account of a single-currency kind already moves in another currency
   | 'linked_failed' // in postAll: another transfer of the same call failed, so none was posted
 
 export interface AccountBalance {

@@ -93,7 +93,7 @@ describe('crash safety (kill -9 of a writing child process)', function () {
         if (e.id.endsWith('-b')) assert.ok(ids.includes(e.id.replace(/-b$/, '-a')), `half pair ${e.id}`)
       }
       assert.deepEqual(await store.checkLedger(), { ok: true, problems: [] })
-      const payable = await store.balance('neighbour:12D3KooWB:payable', 'EUR')
+      const payable = await store.balance('interconnect:expense', 'EUR')
       assert.equal(payable.net, entries.filter(e => e.id.startsWith('t-')).reduce((s, e) => s + e.amount, 0n))
       assert.ok(acks.post.size > 0 && acks.att.size > 0)
     } finally {

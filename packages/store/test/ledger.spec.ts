@@ -4,7 +4,9 @@ import { MemoryLevel } from 'memory-level'
 import { openStore, StoreError, type PostResult, type Transfer } from '../src/index.js'
 import { classic, memory, type Backend } from './backends.js'
 
-const FAILS = new Set<PostResult>(['conflict', 'amount_must_be_positive', 'accounts_must_differ', 'decimals_mismatch'])
+const FAILS = new Set<PostResult>(['conflict', 'amount_must_be_positive', 'accounts_must_differ', 'unknown_account', 'decimals_mismatch'])
+/** The accounts the model knows are in the chart (the generator also sends one that is not). */
+const CHARTED = new Set(['neighbour:QmB', 'neighbour:QmC', 'interconnect:revenue', 'interconnect:expense', 'bank'])
 
 /** A plain in-memory ledger written from the rules, to compare the store against. */
 class Model {
@@ -29,6 +31,7 @@ class Model {
     }
     if (t.amount <= 0n) return 'amount_must_be_positive'
     if (t.debit === t.credit) return 'accounts_must_differ'
+    if (!CHARTED.has(t.debit) || !CHARTED.has(t.credit)) return 'unknown_account'
     const d = this.decimals.get(t.currency)
     if (d !== undefined && d !== t.decimals) return 'decimals_mismatch'
     this.decimals.set(t.currency, t.decimals)
@@ -40,7 +43,7 @@ class Model {
   }
 }
 
-const account = fc.constantFrom('neighbour:QmB:payable', 'neighbour:QmB:receivable', 'settlement:QmB', 'settlement:QmC', 'revenue')
+const account = fc.constantFrom('neighbour:QmB', 'neighbour:QmC', 'interconnect:revenue', 'interconnect:expense', 'bank', 'settlement:QmB')
 const transfer: fc.Arbitrary<Transfer> = fc.record({
   id: fc.constantFrom('t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7'),
   debit: account,
@@ -102,26 +105,28 @@ describe('ledger', () => {
       let store = await backend.fresh()
       const t = (id: string, debit: string, credit: string, amount: bigint): Transfer =>
         ({ id, debit, credit, amount, currency: 'EUR', decimals: 2, ref: 'st', time: 1 })
-      assert.equal(await store.post(t('1', 'neighbour:B:payable', 'settlement:B', 500n)), 'created')
-      assert.equal(await store.post(t('2', 'settlement:B', 'neighbour:C:receivable', 200n)), 'created')
-      assert.equal(await store.post(t('1', 'neighbour:B:payable', 'settlement:B', 500n)), 'exists')
-      assert.equal(await store.post(t('1', 'neighbour:B:payable', 'settlement:B', 501n)), 'conflict')
-      assert.equal(await store.post({ ...t('3', 'x', 'y', 1n), decimals: 6 }), 'decimals_mismatch')
-      assert.equal(await store.post(t('3', 'x', 'x', 1n)), 'accounts_must_differ')
-      assert.equal(await store.post(t('3', 'x', 'y', 0n)), 'amount_must_be_positive')
-      await assert.rejects(store.post({ ...t('3', 'x', 'y', 1n), amount: 1 as unknown as bigint }), StoreError)
-      assert.deepEqual(await store.balance('settlement:B', 'EUR'), { account: 'settlement:B', currency: 'EUR', decimals: 2, debits: 200n, credits: 500n, net: -300n })
+      assert.equal(await store.post(t('1', 'interconnect:expense', 'neighbour:B', 500n)), 'created')
+      assert.equal(await store.post(t('2', 'neighbour:B', 'neighbour:BB', 200n)), 'created')
+      assert.equal(await store.post(t('1', 'interconnect:expense', 'neighbour:B', 500n)), 'exists')
+      assert.equal(await store.post(t('1', 'interconnect:expense', 'neighbour:B', 501n)), 'conflict')
+      assert.equal(await store.post({ ...t('3', 'bank', 'margin', 1n), decimals: 6 }), 'decimals_mismatch')
+      assert.equal(await store.post(t('3', 'bank', 'bank', 1n)), 'accounts_must_differ')
+      assert.equal(await store.post(t('3', 'bank', 'margin', 0n)), 'amount_must_be_positive')
+      assert.equal(await store.post(t('3', 'bank', 'settlement:B', 1n)), 'unknown_account')
+      await assert.rejects(store.post({ ...t('3', 'bank', 'margin', 1n), amount: 1 as unknown as bigint }), StoreError)
+      assert.deepEqual(await store.balance('neighbour:B', 'EUR'), { account: 'neighbour:B', currency: 'EUR', decimals: 2, debits: 200n, credits: 500n, net: -300n })
       assert.equal((await store.balance('nobody', 'EUR')).net, 0n)
-      assert.deepEqual((await store.entries('settlement:B')).map(e => e.id), ['1', '2'])
-      assert.deepEqual((await store.entries('neighbour:B:payable')).map(e => e.id), ['1']) // no prefix bleed into :payable2 etc.
-      assert.deepEqual((await store.balances('settlement:B')).map(b => b.currency), ['EUR'])
+      assert.deepEqual((await store.entries('neighbour:B')).map(e => e.id), ['1', '2'])
+      assert.deepEqual((await store.entries('interconnect:expense')).map(e => e.id), ['1'])
+      assert.deepEqual((await store.entries('neighbour:BB')).map(e => e.id), ['2'])
+      assert.deepEqual((await store.balances('neighbour:B')).map(b => [b.account, b.currency]), [['neighbour:B', 'EUR']]) // no prefix bleed into neighbour:BB
       assert.equal((await store.getTransfer('2'))?.amount, 200n)
-      const outcome = await store.postAll([t('4', 'a', 'b', 5n), t('5', 'b', 'b', 5n)])
+      const outcome = await store.postAll([t('4', 'bank', 'margin', 5n), t('5', 'margin', 'margin', 5n)])
       assert.deepEqual(outcome, { ok: false, results: ['linked_failed', 'accounts_must_differ'] })
       assert.equal(await store.getTransfer('4'), undefined)
       store = await backend.reopen(store)
       assert.deepEqual(await store.checkLedger(), { ok: true, problems: [] })
-      assert.equal((await store.balance('settlement:B', 'EUR')).net, -300n)
+      assert.equal((await store.balance('neighbour:B', 'EUR')).net, -300n)
       await store.close()
       await backend.cleanup()
     })
@@ -130,17 +135,17 @@ describe('ledger', () => {
   it('refuses to open a ledger whose balances do not sum to zero, and checkLedger finds tampering', async () => {
     const db = new MemoryLevel<string, string>()
     const store = await openStore({ db })
-    await store.post({ id: '1', debit: 'a', credit: 'b', amount: 5n, currency: 'EUR', decimals: 2, ref: '', time: 0 })
+    await store.post({ id: '1', debit: 'bank', credit: 'margin', amount: 5n, currency: 'EUR', decimals: 2, ref: '', time: 0 })
     const balances = db.sublevel<string, object>('ledger-balance', { valueEncoding: 'json' })
     // Tamper while keeping the sum at zero: only the full check notices.
-    await balances.put('a\x00EUR', { debits: '7', credits: '0', decimals: 2 })
-    await balances.put('b\x00EUR', { debits: '0', credits: '7', decimals: 2 })
+    await balances.put('bank\x00EUR', { debits: '7', credits: '0', decimals: 2 })
+    await balances.put('margin\x00EUR', { debits: '0', credits: '7', decimals: 2 })
     const report = await store.checkLedger()
     assert.equal(report.ok, false)
     assert.equal(report.problems.length, 2)
     await store.close()
     // Now break the sum: a restart refuses to run on it.
-    await balances.put('b\x00EUR', { debits: '0', credits: '5', decimals: 2 })
+    await balances.put('margin\x00EUR', { debits: '0', credits: '5', decimals: 2 })
     await assert.rejects(openStore({ db }), (e: unknown) => e instanceof StoreError && e.code === 'ledger_unbalanced')
   })
 })

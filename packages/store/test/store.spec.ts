@@ -130,7 +130,7 @@ for (const backend of [memory(), classic()] as Backend[]) {
       const out = await store.batch()
         .putStatement({ border: AB, periodStart: 0, id: 's0', bytes: bytes() })
         .putPending('settle', '0', 1)
-        .post({ id: 't', debit: 'x', credit: 'y', amount: 1n, currency: 'EUR', decimals: 2, ref: 's0', time: 1 })
+        .post({ id: 't', debit: 'bank', credit: 'margin', amount: 1n, currency: 'EUR', decimals: 2, ref: 's0', time: 1 })
         .putAttestation({ border: AB, intervalStart: 60, id: 'different', bytes: bytes(2) })
         .write()
       assert.deepEqual(out, { ok: false, results: ['linked_failed', 'linked_failed', 'linked_failed', 'conflict'] })
@@ -158,7 +158,7 @@ for (const backend of [memory(), classic()] as Backend[]) {
       await store.putTariff(tariff(A, 1, 100))
       await store.putAttestation({ border: AB, intervalStart: 60, id: 'att60', bytes: bytes(1, 2) })
       await store.putPending('border', '120', { x: 1 })
-      await store.post({ id: 't1', debit: 'a', credit: 'b', amount: 7n, currency: 'EUR', decimals: 2, ref: 'r', time: 1 })
+      await store.post({ id: 't1', debit: 'bank', credit: 'margin', amount: 7n, currency: 'EUR', decimals: 2, ref: 'r', time: 1 })
       const keys = store.stats().keys
       assert.ok(keys > 0)
       store = await backend.reopen(store)
@@ -167,10 +167,10 @@ for (const backend of [memory(), classic()] as Backend[]) {
       assert.deepEqual(await store.getTariff(tariff(A, 1, 100).id), tariff(A, 1, 100))
       assert.equal((await store.getAttestation(AB, 60))?.id, 'att60')
       assert.deepEqual(await store.listPending('border'), [{ kind: 'border', key: '120', value: { x: 1 } }])
-      assert.equal(await store.post({ id: 't1', debit: 'a', credit: 'b', amount: 7n, currency: 'EUR', decimals: 2, ref: 'r', time: 1 }), 'exists')
-      assert.equal(await store.post({ id: 't2', debit: 'b', credit: 'a', amount: 2n, currency: 'EUR', decimals: 2, ref: 'r', time: 2 }), 'created')
+      assert.equal(await store.post({ id: 't1', debit: 'bank', credit: 'margin', amount: 7n, currency: 'EUR', decimals: 2, ref: 'r', time: 1 }), 'exists')
+      assert.equal(await store.post({ id: 't2', debit: 'margin', credit: 'bank', amount: 2n, currency: 'EUR', decimals: 2, ref: 'r', time: 2 }), 'created')
       assert.deepEqual((await store.entries()).map(e => [e.id, e.seq]), [['t1', 0], ['t2', 1]])
-      assert.equal((await store.balance('a', 'EUR')).net, 5n)
+      assert.equal((await store.balance('bank', 'EUR')).net, 5n)
     })
 
     it('counts keys and bytes written', async () => {
@@ -201,9 +201,9 @@ for (const backend of [memory(), classic()] as Backend[]) {
       const results = await Promise.all([1, 2, 3, 4, 5].map(async () => await store.putAttestation(a)))
       assert.deepEqual(results.sort(), ['created', 'exists', 'exists', 'exists', 'exists'])
       const posts = await Promise.all([1, 2, 3].map(async () =>
-        await store.post({ id: 't', debit: 'x', credit: 'y', amount: 3n, currency: 'EUR', decimals: 2, ref: '', time: 0 })))
+        await store.post({ id: 't', debit: 'bank', credit: 'margin', amount: 3n, currency: 'EUR', decimals: 2, ref: '', time: 0 })))
       assert.deepEqual(posts.sort(), ['created', 'exists', 'exists'])
-      assert.equal((await store.balance('x', 'EUR')).net, 3n)
+      assert.equal((await store.balance('bank', 'EUR')).net, 3n)
     })
   })
 }
@@ -215,7 +215,7 @@ describe('store on a sublevel', () => {
     const b = await openStore({ db: root.sublevel('agent-b') })
     assert.equal(await a.putAttestation({ border: AB, intervalStart: 0, id: 'x', bytes: bytes(1) }), 'created')
     assert.equal(await b.putAttestation({ border: AB, intervalStart: 0, id: 'y', bytes: bytes(2) }), 'created')
-    assert.equal(await a.post({ id: 't', debit: 'p', credit: 'q', amount: 1n, currency: 'EUR', decimals: 2, ref: '', time: 0 }), 'created')
+    assert.equal(await a.post({ id: 't', debit: 'bank', credit: 'margin', amount: 1n, currency: 'EUR', decimals: 2, ref: '', time: 0 }), 'created')
     assert.equal((await b.getAttestation(AB, 0))?.id, 'y')
     assert.deepEqual(await b.entries(), [])
     assert.equal(a.stats().keys, 8)

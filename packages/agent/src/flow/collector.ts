@@ -20,14 +20,11 @@ import type { UsageFeed } from '../usage/source.js'
 import { addLine } from '../usage/counters.js'
 import { Attributor, exporterKey } from './attribute.js'
 import { FlowAggregator, type Pending } from './aggregate.js'
-import { FlowDecoder, type FlowRecord, type SequenceState } from './decode.js'
+import { FlowDecoder, type FlowRecord } from './decode.js'
 import type { FlowSettings } from './config.js'
+import { FlowState, type FlowCounters } from './state.js'
 
-export const SEQUENCES_KEY = 'flow:sequences'
-export const flowsKey = (peer: string, start: number): string => `flows:${peer}:${String(start).padStart(16, '0')}`
-
-/** What the collector stored for one (neighbour, interval): octets, packets and record parts per class and direction. */
-export interface FlowCounters { lines: Record<string, { class: string, direction: 'in' | 'out', octets: number, packets: number, records: number }> }
+export { FLOW_COUNTERS, FLOW_SEQUENCES, type FlowCounters } from './state.js'
 
 interface Stats {
   packets: number, bytes: number, records: number, templates: number, malformed: number, late: number
@@ -56,6 +53,7 @@ export class FlowCollector implements UsageFeed {
   private boundPort = 0
   private current: Stats = newStats()
   private limit = 0
+  private readonly state: FlowState
   /** Each decoded record, counted into the exporter's tallies and the aggregator. */
   private readonly sink = (rec: FlowRecord): void => {
     const st = this.current
@@ -73,6 +71,7 @@ export class FlowCollector implements UsageFeed {
     private readonly unitFor: (start: number) => Promise<string>
   ) {
     this.decoder = new FlowDecoder(settings)
+    this.state = new FlowState(ctx.store)
     this.aggregator = new FlowAggregator(new Attributor(settings.rules, settings.classes), { intervalMs: ctx.config.intervalMs, time: settings.time, sampling: settings.sampling })
   }
 
@@ -80,8 +79,8 @@ export class FlowCollector implements UsageFeed {
   get port (): number { return this.boundPort }
 
   async start (): Promise<void> {
-    const saved = await this.ctx.store.getMeta(SEQUENCES_KEY) as Record<string, SequenceState> | undefined
-    const restored = new Map(Object.entries(saved ?? {}))
+    await this.state.migrate()
+    const restored = await this.state.sequences()
     this.decoder = new FlowDecoder(this.settings, restored)
     const s = this.settings
     const socket = createSocket({ type: s.family, recvBufferSize: 8 * 1024 * 1024 })
@@ -156,7 +155,7 @@ export class FlowCollector implements UsageFeed {
 
   /** UsageFeed: octets, packets and record parts per class and direction, for the usage view. */
   async detail (peer: string, start: number): Promise<Record<string, { octets: number, packets: number, records: number }>> {
-    const flows = (await this.ctx.store.getMeta(flowsKey(peer, start)) as FlowCounters | undefined) ?? { lines: {} }
+    const flows = await this.state.counters(peer, start)
     return Object.fromEntries(Object.entries(flows.lines).map(([k, l]) => [k, { octets: l.octets, packets: l.packets, records: l.records }]))
   }
 
@@ -192,9 +191,9 @@ export class FlowCollector implements UsageFeed {
       for (const [key, p] of taken) {
         const flows = await this.addInterval(p)
         left.delete(key)
-        if (flows !== undefined) batch.putMeta(flowsKey(p.peer, p.start), flows as never)
+        if (flows !== undefined) this.state.putCounters(batch, p.peer, p.start, flows)
       }
-      batch.putMeta(SEQUENCES_KEY, Object.fromEntries(this.decoder.sequences()) as never)
+      this.state.putSequences(batch, this.decoder.sequences())
       const r = await batch.write()
       if (!r.ok) throw new Error(`store refused the write: ${r.results.join(',')}`)
     } catch (err) {
@@ -226,7 +225,7 @@ export class FlowCollector implements UsageFeed {
       this.ctx.log.error({ peer: p.peer, start: p.start, reason: r.reason }, 'flow counters refused by the intake: not counted')
       return undefined
     }
-    const flows = (await this.ctx.store.getMeta(flowsKey(p.peer, p.start)) as FlowCounters | undefined) ?? { lines: {} }
+    const flows = await this.state.counters(p.peer, p.start)
     for (const l of p.lines.values()) {
       const fl = flows.lines[`${l.class}|${l.dir}`] ?? { class: l.class, direction: l.dir, octets: 0, packets: 0, records: 0 }
       flows.lines[`${l.class}|${l.dir}`] = { ...fl, octets: fl.octets + l.octets, packets: fl.packets + l.packets, records: fl.records + l.records }
