@@ -35,7 +35,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 function source (store: Store): UsageSource {
   return new UsageSource({
     config: { intervalMs: INTERVAL, clockSkewMs: 0, usage: { source: 'http' } },
-    me: ME, store, neighbours, now: () => 10 * INTERVAL, log: pino({ level: 'silent' }),
+    me: ME, store, neighbours, clock: { now: () => 10 * INTERVAL }, log: pino({ level: 'silent' }),
     since: async () => 0,
     priced: async () => ({ classes: new Set(['be', 'ef']), unit: 'octet' }),
     classesFor: async () => []
