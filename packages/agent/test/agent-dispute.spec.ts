@@ -10,13 +10,14 @@ import assert from 'node:assert/strict'
 import { decodeDocument, type Identity } from '@splitedge/wire'
 import { borderOf, type DisputeRecord } from '@splitedge/store'
 import { HttpError, requireLoopback } from '../src/http/api.js'
-import { configFor, makeIdentities, pricing, sleep, startAgent, waitFor, type Running, postJson, freePorts } from './agent-fixtures.js'
+import { configFor, makeIdentities, pricing, postJson } from './agent-fixtures.js'
+import { VirtualWorld, type VirtualAgent } from './virtual.js'
 
-// Ports are chosen free when the tests start (see freePorts).
-const PORTS: number[] = []
-const INTERVAL = 800
+// Virtual time: the world moves only when the test moves it, so no step waits on the wall clock.
+const INTERVAL = 60_000
 const INTERVALS = 4
 const LEN = INTERVAL * INTERVALS
+const T0 = 1_800_000_000_000 - (1_800_000_000_000 % LEN) - 30_000
 const opts = { intervalMs: INTERVAL, periodIntervals: INTERVALS, tolerance: '0.01', usage: { source: 'http' }, http: { host: '127.0.0.1', port: 0 } }
 const key = (start: number): string => String(start).padStart(16, '0')
 
@@ -25,14 +26,15 @@ const post = postJson
 describe('agent: resolving usage disputes by revision', function () {
   this.timeout(60_000)
   let ids: Identity[]
-  let A: Running
-  let B: Running
+  let world: VirtualWorld
+  let A: VirtualAgent
+  let B: VirtualAgent
   let border = ''
   let a = ''
   let b = ''
 
-  const dispute = async (r: Running, start: number): Promise<DisputeRecord | undefined> => await r.store.getDispute('usage', border, key(start))
-  const attested = async (r: Running, start: number): Promise<{ id: string, lines: unknown, reports: string[] } | undefined> => {
+  const dispute = async (r: VirtualAgent, start: number): Promise<DisputeRecord | undefined> => await r.store.getDispute('usage', border, key(start))
+  const attested = async (r: VirtualAgent, start: number): Promise<{ id: string, lines: unknown, reports: string[] } | undefined> => {
     const att = await r.store.getAttestation(border, start)
     if (att === undefined) return undefined
     const d = decodeDocument(att.bytes, 'usage-attestation')
@@ -41,17 +43,16 @@ describe('agent: resolving usage disputes by revision', function () {
     return { id: att.id, lines: d.value.body.lines, reports: [...d.value.body.reports] }
   }
   /** The start of the next whole period that begins after now. */
-  const nextPeriod = (): number => Math.ceil((Date.now() + 1) / LEN) * LEN
-  const push = async (r: Running, items: unknown[]): Promise<void> => {
+  const nextPeriod = (): number => Math.ceil((world.now + 1) / LEN) * LEN
+  const push = async (r: VirtualAgent, items: unknown[]): Promise<void> => {
     const res = await post(r.agent.url!, '/v1/usage', items)
     assert.equal(res.status, 200, JSON.stringify(res.body))
   }
 
-  before(async () => { PORTS.push(...await freePorts(2)) })
   before(async () => {
     ids = await makeIdentities(2)
-    A = await startAgent(configFor(0, ids, PORTS, [[0, 1]], opts), ids[0]!, undefined, { http: true })
-    B = await startAgent(configFor(1, ids, PORTS, [[0, 1]], opts), ids[1]!, undefined, { http: true })
+    world = await VirtualWorld.start([0, 1].map(i => configFor(i, ids, [1, 2], [[0, 1]], opts)), ids, T0, { http: true })
+    ;[A, B] = world.agents as [VirtualAgent, VirtualAgent]
     a = A.identity.peerId
     b = B.identity.peerId
     border = borderOf(a, b)
@@ -59,16 +60,16 @@ describe('agent: resolving usage disputes by revision', function () {
     await B.agent.tariffs.publishOwn(pricing('0.000001'), 0)
   })
 
-  after(async () => { await Promise.all([A, B].map(async r => await r?.agent.stop())) })
+  after(async () => { await world?.stop() })
 
   it('revise --accept on one side: attested on both with the accepted figures, both disputes resolved, the period settles with it', async () => {
     const period = Math.max(nextPeriod(), await A.agent.border.since(b), await B.agent.border.since(a))
     const start = period
-    await sleep(Math.max(0, start - 1500 - Date.now())) // counters are accepted up to the clock skew ahead
+    await world.advance(start - 1500) // counters are accepted up to the clock skew ahead
     await push(A, [{ neighbour: 'n1', intervalStart: start, class: 'be', direction: 'out', volume: '1000' }])
     await push(B, [{ neighbour: a, intervalStart: start, class: 'be', direction: 'in', volume: '900' }])
-    await waitFor('both sides record the dispute', async () => (await dispute(A, start))?.status === 'open' && (await dispute(B, start))?.status === 'open')
-    assert.ok(Date.now() < period + LEN, 'the dispute arrived before the period closed (test timing)')
+    await world.until('both sides record the dispute', async () => (await dispute(A, start))?.status === 'open' && (await dispute(B, start))?.status === 'open', 2 * INTERVAL)
+    assert.ok(world.now < period + LEN, 'the dispute arrived before the period closed')
 
     const res = await post(A.agent.url!, '/v1/disputes/revise', { neighbour: 'n1', intervalStart: start, accept: true })
     assert.equal(res.status, 200, JSON.stringify(res.body))
@@ -81,18 +82,18 @@ describe('agent: resolving usage disputes by revision', function () {
     assert.equal((await A.store.reportHistory(border, start, a)).length, 1)
     assert.equal((await dispute(A, start))?.status, 'resolved')
 
-    await waitFor('both sides hold the attestation', async () => (await attested(A, start)) !== undefined && (await attested(B, start)) !== undefined)
+    await world.until('both sides hold the attestation', async () => (await attested(A, start)) !== undefined && (await attested(B, start)) !== undefined, INTERVAL)
     const [ta, tb] = [await attested(A, start), await attested(B, start)]
     assert.deepEqual(ta, tb, 'the same co-signed attestation on both sides')
     assert.deepEqual(ta!.lines, [{ class: 'be', from: a, to: b, volume: '900' }])
     const theirReport = await A.store.getReport(border, start, b)
     assert.deepEqual([...ta!.reports].sort(), [res.body.report as string, theirReport!.id].sort(), 'names the reports actually reconciled')
-    await waitFor('B resolves its dispute', async () => (await dispute(B, start))?.status === 'resolved')
+    assert.equal((await dispute(B, start))?.status, 'resolved', 'B resolved its dispute in the write that stored the attestation')
     const rb = await dispute(B, start)
     assert.deepEqual(rb?.resolution, { attestation: ta!.id, reports: ta!.reports })
 
-    await waitFor('both sides settle the period', async () =>
-      (await A.store.getStatement(border, period)) !== undefined && (await B.store.getStatement(border, period)) !== undefined, 30_000)
+    await world.until('both sides settle the period', async () =>
+      (await A.store.getStatement(border, period)) !== undefined && (await B.store.getStatement(border, period)) !== undefined, 2 * LEN)
     const [sa, sb] = await Promise.all([A.store.getStatement(border, period), B.store.getStatement(border, period)])
     assert.deepEqual(Buffer.from(sa!.bytes), Buffer.from(sb!.bytes))
     const st = decodeDocument(sa!.bytes, 'settlement-statement')
@@ -104,8 +105,8 @@ describe('agent: resolving usage disputes by revision', function () {
   it('corrected lines within tolerance are attested; still beyond leaves the dispute open on both sides; a settled period refuses (409)', async () => {
     const period = nextPeriod()
     const [near, far] = [period, period + INTERVAL]
-    // Counters are accepted up to the clock skew ahead: wait until the far interval is that close.
-    await sleep(Math.max(0, far - 1500 - Date.now()))
+    // Counters are accepted up to the clock skew ahead: move on until the far interval is that close.
+    await world.advance(far - 1500)
     await push(A, [
       { neighbour: 'n1', intervalStart: near, class: 'be', direction: 'out', volume: '1000' },
       { neighbour: 'n1', intervalStart: far, class: 'be', direction: 'out', volume: '2000' }
@@ -114,9 +115,9 @@ describe('agent: resolving usage disputes by revision', function () {
       { neighbour: a, intervalStart: near, class: 'be', direction: 'in', volume: '900' },
       { neighbour: a, intervalStart: far, class: 'be', direction: 'in', volume: '1500' }
     ])
-    await waitFor('both disputes on both sides', async () =>
-      (await Promise.all([dispute(A, near), dispute(B, near), dispute(A, far), dispute(B, far)])).every(d => d?.status === 'open'))
-    assert.ok(Date.now() < period + LEN, 'the disputes arrived before the period closed (test timing)')
+    await world.until('both disputes on both sides', async () =>
+      (await Promise.all([dispute(A, near), dispute(B, near), dispute(A, far), dispute(B, far)])).every(d => d?.status === 'open'), 3 * INTERVAL)
+    assert.ok(world.now < period + LEN, 'the disputes arrived before the period closed')
 
     // B corrects its count to 995 (within 1% of A's 1000): attested at the lower figure.
     const fix = await post(B.agent.url!, '/v1/disputes/revise', { neighbour: 'n0', intervalStart: near, lines: [{ class: 'be', direction: 'in', volume: '995' }] })
@@ -125,12 +126,12 @@ describe('agent: resolving usage disputes by revision', function () {
     const still = await post(A.agent.url!, '/v1/disputes/revise', { neighbour: b, intervalStart: far, lines: [{ class: 'be', direction: 'out', volume: '1800' }] })
     assert.equal(still.status, 200, JSON.stringify(still.body))
 
-    await waitFor('the near interval is attested on both sides', async () => (await attested(A, near)) !== undefined && (await attested(B, near)) !== undefined)
+    await world.until('the near interval is attested on both sides', async () => (await attested(A, near)) !== undefined && (await attested(B, near)) !== undefined, INTERVAL)
     assert.deepEqual((await attested(A, near))!.lines, [{ class: 'be', from: a, to: b, volume: '995' }])
-    await waitFor('A resolves its near dispute', async () => (await dispute(A, near))?.status === 'resolved')
+    await world.until('A resolves its near dispute', async () => (await dispute(A, near))?.status === 'resolved', INTERVAL)
     assert.equal((await dispute(B, near))?.status, 'resolved')
 
-    await waitFor('A reopens its far dispute after B disputes the revision', async () => (await dispute(A, far))?.status === 'open' && (await dispute(A, far))?.history !== undefined)
+    await world.until('A reopens its far dispute after B disputes the revision', async () => (await dispute(A, far))?.status === 'open' && (await dispute(A, far))?.history !== undefined, INTERVAL)
     const da = await dispute(A, far)
     const dbf = await dispute(B, far)
     assert.equal(dbf?.status, 'open')
@@ -140,8 +141,8 @@ describe('agent: resolving usage disputes by revision', function () {
     assert.equal(await A.store.getAttestation(border, far), undefined)
 
     // The period settles without the still-disputed interval; after that a revision is refused.
-    await waitFor('both sides settle the period', async () =>
-      (await A.store.getStatement(border, period)) !== undefined && (await B.store.getStatement(border, period)) !== undefined, 30_000)
+    await world.until('both sides settle the period', async () =>
+      (await A.store.getStatement(border, period)) !== undefined && (await B.store.getStatement(border, period)) !== undefined, 2 * LEN)
     const st = decodeDocument((await A.store.getStatement(border, period))!.bytes, 'settlement-statement')
     assert.ok(st.ok)
     assert.ok(st.value.body.attestations.includes((await attested(A, near))!.id))
@@ -154,7 +155,7 @@ describe('agent: resolving usage disputes by revision', function () {
 
   it('answers typed errors: not disputed (409), bad body (400 naming the field)', async () => {
     const url = A.agent.url!
-    const resolved = await post(url, '/v1/disputes/revise', { neighbour: 'n1', intervalStart: Math.floor(Date.now() / LEN) * LEN - 10 * LEN, accept: true })
+    const resolved = await post(url, '/v1/disputes/revise', { neighbour: 'n1', intervalStart: Math.floor(world.now / LEN) * LEN - 10 * LEN, accept: true })
     assert.equal(resolved.status, 409)
     assert.match(String(resolved.body.error), /no open usage dispute/)
     const cases: Array<[unknown, string]> = [

@@ -1,5 +1,6 @@
 /**
- * A five-agent mesh settling two periods over real libp2p: every co-signed statement is the
+ * A five-agent mesh settling two periods, on virtual time and the in-memory network (agent.spec.ts
+ * keeps a border on real libp2p): every co-signed statement is the
  * model's evaluation of the same attestations and tariffs, both sides hold it byte for byte, and
  * money is conserved: per period, the agents' received-minus-paid sums to exactly zero, in their
  * statements and in their ledgers alike.
@@ -9,13 +10,13 @@ import { decodeDocument, verifyDocument, type Identity, type SettlementStatement
 import { borderOf, fromMinorUnits, type Store } from '@splitedge/store'
 import { add, computeStatement, dec, format, isZero, neg, ZERO, type Dec, type PricingTariff } from '@splitedge/model'
 import { assembleStatement } from '../src/settle/assemble.js'
-import { configFor, freePorts, makeIdentities, pricing, startAgent, waitFor, type Running } from './agent-fixtures.js'
+import { configFor, makeIdentities, pricing } from './agent-fixtures.js'
+import { VirtualWorld, type VirtualAgent } from './virtual.js'
 
-// Ports are chosen free when the test starts (see freePorts).
-const PORTS: number[] = []
 // A line 0-1-2-3-4 with a chord 1-3: transit in the middle, edges at the ends.
 const EDGES: Array<[number, number]> = [[0, 1], [1, 2], [2, 3], [3, 4], [1, 3]]
-const opts = { intervalMs: 500, periodIntervals: 2, noise: 0.001, tolerance: '0.01' }
+const opts = { intervalMs: 60_000, periodIntervals: 2, noise: 0.001, tolerance: '0.01' }
+const T0 = 1_800_000_000_000 - 30_000
 
 /** Each operator's own prices and weights: per-neighbour weights, statuses, SLA on ef. */
 function tariffOf (i: number, ids: Identity[]): PricingTariff {
@@ -31,30 +32,31 @@ function tariffOf (i: number, ids: Identity[]): PricingTariff {
 
 describe('agent: a five-agent network settles by the model and conserves money', function () {
   this.timeout(90_000)
-  const running: Running[] = []
-  after(async () => { await Promise.all(running.splice(0).map(async r => await r.agent.stop())) })
+  let world: VirtualWorld | undefined
+  after(async () => { await world?.stop() })
 
   it('co-signs byte-identical statements equal to the model, and received minus paid sums to zero per period', async () => {
     const ids = await makeIdentities(5)
-    PORTS.push(...await freePorts(5))
-    for (let i = 0; i < 5; i++) running.push(await startAgent(configFor(i, ids, PORTS, EDGES, opts), ids[i]!))
+    world = await VirtualWorld.start(ids.map((_, i) => configFor(i, ids, [1, 2, 3, 4, 5], EDGES, opts)), ids, T0)
+    const w = world
+    const running: VirtualAgent[] = w.agents
     for (let i = 0; i < 5; i++) await running[i]!.agent.tariffs.publishOwn(tariffOf(i, ids), 0)
 
     // Two periods that start after every tariff is in force and every border is settling.
     const len = opts.intervalMs * opts.periodIntervals
-    let from = Date.now()
+    let from = w.now
     for (const [i, j] of EDGES) from = Math.max(from, await running[i]!.agent.border.since(ids[j]!.peerId), await running[j]!.agent.border.since(ids[i]!.peerId))
     const first = Math.ceil((from + 1) / len) * len
     const periods = [first, first + len]
 
     const stmt = async (s: Store, border: string, p: number): Promise<boolean> => (await s.getStatement(border, p)) !== undefined
-    await waitFor('every border co-signs both periods on both sides', async () => {
+    await w.until('every border co-signs both periods on both sides', async () => {
       for (const [i, j] of EDGES) {
         const border = borderOf(ids[i]!.peerId, ids[j]!.peerId)
         for (const p of periods) if (!(await stmt(running[i]!.store, border, p)) || !(await stmt(running[j]!.store, border, p))) return false
       }
       return true
-    }, 60_000)
+    }, 6 * len)
 
     for (const p of periods) {
       const balance = new Map<string, Dec>() // agent -> received minus paid, from its own statements
@@ -103,7 +105,8 @@ describe('agent: a five-agent network settles by the model and conserves money',
 
     // Ledgers, read once nobody is mid-exchange: no entry twice, each balances, and revenue minus
     // expense over the network is zero.
-    await Promise.all(running.map(async r => await r.agent.stop()))
+    await w.stop()
+    world = undefined
     let network: Dec = ZERO
     for (const r of running) {
       const check = await r.store.checkLedger()

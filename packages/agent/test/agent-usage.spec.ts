@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict'
 import { decodeDocument, type Identity } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
-import { configFor, makeIdentities, pricing, startAgent, waitFor, type Running, freePorts } from './agent-fixtures.js'
+import { configFor, makeIdentities, pricing } from './agent-fixtures.js'
+import { VirtualWorld, type VirtualAgent } from './virtual.js'
 
-// Ports are chosen free when the tests start (see freePorts).
-const PORTS: number[] = []
-const INTERVAL = 500
+// Virtual time: the world moves only when the test moves it, so no step waits on the wall clock.
+const INTERVAL = 60_000
+const T0 = 1_800_000_000_000 - (1_800_000_000_000 % (2 * INTERVAL)) - 30_000
 const opts = { intervalMs: INTERVAL, periodIntervals: 2, tolerance: '0.01', usage: { source: 'http' }, http: { host: '127.0.0.1', port: 0 } }
 
 async function post (url: string, body: unknown): Promise<{ status: number, body: { error?: string, field?: string, accepted?: number } }> {
@@ -22,44 +23,45 @@ async function post (url: string, body: unknown): Promise<{ status: number, body
 describe('agent: usage pushes, reconciliation and the HTTP API', function () {
   this.timeout(60_000)
   let ids: Identity[]
-  let A: Running
-  let B: Running
+  let world: VirtualWorld
+  let A: VirtualAgent
+  let B: VirtualAgent
   let period = 0
   let border = ''
 
-  before(async () => { PORTS.push(...await freePorts(2)) })
   before(async () => {
     ids = await makeIdentities(2)
-    A = await startAgent(configFor(0, ids, PORTS, [[0, 1]], opts), ids[0]!, undefined, { http: true })
-    B = await startAgent(configFor(1, ids, PORTS, [[0, 1]], opts), ids[1]!, undefined, { http: true })
+    world = await VirtualWorld.start([0, 1].map(i => configFor(i, ids, [1, 2], [[0, 1]], opts)), ids, T0, { http: true })
+    ;[A, B] = world.agents as [VirtualAgent, VirtualAgent]
     border = borderOf(A.identity.peerId, B.identity.peerId)
     await A.agent.tariffs.publishOwn(pricing('0.000002'), 0)
     await B.agent.tariffs.publishOwn(pricing('0.000001'), 0)
     // The next whole period that starts after both tariffs are in force and both agents settle.
     const len = INTERVAL * 2
-    const from = Math.max(Date.now(), await A.agent.border.since(B.identity.peerId), await B.agent.border.since(A.identity.peerId))
+    const from = Math.max(world.now, await A.agent.border.since(B.identity.peerId), await B.agent.border.since(A.identity.peerId))
     period = Math.ceil((from + 1) / len) * len
   })
 
-  after(async () => { await Promise.all([A, B].map(async r => await r?.agent.stop())) })
+  after(async () => { await world?.stop() })
 
   it('attests the lower figure within tolerance, disputes beyond it on both sides, and settles without the disputed interval', async () => {
     const [a, b] = [A.identity.peerId, B.identity.peerId]
     const disputed = period
     const agreed = period + INTERVAL
     // Interval 1: A counts 1000 octets sent to B, B counts 900 received (10% apart, tolerance 1%).
-    // Interval 2: 1000 against 995: within tolerance, so 995 is attested.
+    // Interval 2: 1000 against 995: within tolerance, so 995 is attested. (Counters are accepted
+    // up to the clock-skew allowance ahead of their interval.)
+    await world.advance(disputed - 1000)
+    assert.equal((await post(A.agent.url!, [{ neighbour: 'n1', intervalStart: disputed, class: 'be', direction: 'out', volume: '1000' }])).status, 200)
+    assert.equal((await post(B.agent.url!, [{ neighbour: a, intervalStart: disputed, class: 'be', direction: 'in', volume: '900' }])).status, 200)
+    await world.advance(agreed - 1000)
     assert.equal((await post(A.agent.url!, [
-      { neighbour: 'n1', intervalStart: disputed, class: 'be', direction: 'out', volume: '1000' },
       { neighbour: 'n1', intervalStart: agreed, class: 'be', direction: 'out', volume: '600' },
       { neighbour: 'n1', intervalStart: agreed, class: 'be', direction: 'out', volume: '400' }
     ])).status, 200)
-    assert.equal((await post(B.agent.url!, [
-      { neighbour: a, intervalStart: disputed, class: 'be', direction: 'in', volume: '900' },
-      { neighbour: a, intervalStart: agreed, class: 'be', direction: 'in', volume: '995' }
-    ])).status, 200)
-    await waitFor('both sides hold the period\'s statement', async () =>
-      (await A.store.getStatement(border, period)) !== undefined && (await B.store.getStatement(border, period)) !== undefined, 30_000)
+    assert.equal((await post(B.agent.url!, [{ neighbour: a, intervalStart: agreed, class: 'be', direction: 'in', volume: '995' }])).status, 200)
+    await world.until('both sides hold the period\'s statement', async () =>
+      (await A.store.getStatement(border, period)) !== undefined && (await B.store.getStatement(border, period)) !== undefined, 4 * INTERVAL)
 
     for (const r of [A, B]) {
       const disputes = await r.store.listDisputes(border)
@@ -109,7 +111,7 @@ describe('agent: usage pushes, reconciliation and the HTTP API', function () {
       [{ neighbour: 'stranger', class: 'be', direction: 'out', volume: '1' }, 400, '[0].neighbour'],
       [[{ neighbour: 'n1', class: 'be', direction: 'out', volume: '1' }, { neighbour: 'n1', class: 'be', direction: 'in', volume: '-5' }], 400, '[1].volume'],
       [{ neighbour: 'n1', class: 'be', direction: 'sideways', volume: '1' }, 400, '[0].direction'],
-      [{ neighbour: 'n1', class: 'be', direction: 'out', volume: '1', time: Date.now() + 3_600_000 }, 400, '[0].time'],
+      [{ neighbour: 'n1', class: 'be', direction: 'out', volume: '1', time: world.now + 3_600_000 }, 400, '[0].time'],
       // The interval is already reported to the neighbour: too late to add to it.
       [{ neighbour: 'n1', intervalStart: period, class: 'be', direction: 'out', volume: '1' }, 409, '[0]']
     ]
@@ -123,7 +125,7 @@ describe('agent: usage pushes, reconciliation and the HTTP API', function () {
     assert.equal(notJson.status, 400)
     assert.match(notJson.body.error ?? '', /JSON/)
     // A refused batch stores nothing: its good first item is not counted either.
-    const later = (Math.floor(Date.now() / INTERVAL) + 2) * INTERVAL
+    const later = (Math.floor(world.now / INTERVAL) + 2) * INTERVAL
     const refused = await post(url, [
       { neighbour: 'n1', intervalStart: later, class: 'be', direction: 'out', volume: '1' },
       { neighbour: 'n1', intervalStart: later, class: 'be', direction: 'out', volume: 'lots' }
