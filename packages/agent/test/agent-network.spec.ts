@@ -30,6 +30,68 @@ function tariffOf (i: number, ids: Identity[]): PricingTariff {
   }
 }
 
+/** One period on every border: the same bytes on both sides, the model's statement, and money conserved. */
+async function checkPeriod (running: VirtualAgent[], p: number, len: number): Promise<void> {
+  const balance = new Map<string, Dec>() // agent -> received minus paid, from its own statements
+  let lines = 0
+  for (const [i, j] of EDGES) {
+    const [x, y] = [running[i]!, running[j]!]
+    const border = borderOf(x.identity.peerId, y.identity.peerId)
+    const sx = await x.store.getStatement(border, p)
+    const sy = await y.store.getStatement(border, p)
+    assert.ok(sx !== undefined && sy !== undefined)
+    assert.deepEqual(Buffer.from(sx.bytes), Buffer.from(sy.bytes), `border ${i}-${j}: identical bytes on both sides`)
+    assert.equal(sx.id, sy.id)
+    const d = decodeDocument(sx.bytes, 'settlement-statement')
+    assert.ok(d.ok)
+    const doc: SettlementStatement = d.value
+    assert.equal(verifyDocument(doc).ok, true, 'co-signed by both')
+    assert.equal(doc.sigs.length, 2)
+    // The model, fed the same attestations and tariffs, independently of the agent's settle code.
+    const atts = (await x.store.listAttestations(border, p, p + len)).map(r => {
+      const a = decodeDocument(r.bytes, 'usage-attestation')
+      assert.ok(a.ok)
+      return { id: r.id, doc: a.value }
+    })
+    assert.deepEqual(atts.map(a => a.id), doc.body.attestations, 'the statement covers exactly the attested intervals')
+    const st = computeStatement(await assembleStatement(doc.body.border, opts.periodIntervals, atts, async (issuer, t) => await x.agent.view.inForce(issuer, t)))
+    assert.equal(st.net, doc.body.net, `border ${i}-${j} net`)
+    assert.equal(st.currency, doc.body.currency)
+    assert.deepEqual(st.lines.map(l => [l.kind, l.class, l.from, l.to, l.volume, l.amount]), doc.body.lines.map(l => [l.kind, l.class, l.from, l.to, l.volume, l.amount]))
+    lines += doc.body.lines.length
+    // net is what border[0] pays border[1]; each party books it from its own copy.
+    const [b0, b1] = doc.body.border
+    for (const [agent, copy] of [[x, sx], [y, sy]] as const) {
+      const own = decodeDocument(copy.bytes, 'settlement-statement')
+      assert.ok(own.ok)
+      const n = dec(own.value.body.net)
+      const me = agent.identity.peerId
+      assert.ok(me === b0 || me === b1)
+      balance.set(me, add(balance.get(me) ?? ZERO, me === b1 ? n : neg(n)))
+    }
+  }
+  assert.ok(lines > 0, 'the period has lines')
+  const total = [...balance.values()].reduce((s, v) => add(s, v), ZERO)
+  assert.ok(isZero(total), `period ${p}: received minus paid sums to ${format(total)}`)
+  assert.ok([...balance.values()].some(v => !isZero(v)), 'money actually moved')
+}
+
+/** No ledger entry twice, each ledger balances, and revenue minus expense over the network is zero. */
+async function checkLedgers (running: VirtualAgent[]): Promise<void> {
+  let network: Dec = ZERO
+  for (const r of running) {
+    const check = await r.store.checkLedger()
+    assert.equal(check.ok, true, check.problems.join('; '))
+    const entries = await r.store.entries()
+    assert.equal(new Set(entries.map(e => e.id)).size, entries.length, 'no ledger entry twice')
+    for (const b of await r.store.balances()) {
+      if (b.account === 'interconnect:revenue') network = add(network, dec(fromMinorUnits(b.credits - b.debits, b.decimals)))
+      if (b.account === 'interconnect:expense') network = add(network, neg(dec(fromMinorUnits(b.debits - b.credits, b.decimals))))
+    }
+  }
+  assert.ok(isZero(network), `network revenue minus expense is ${format(network)}`)
+}
+
 describe('agent: a five-agent network settles by the model and conserves money', function () {
   this.timeout(90_000)
   let world: VirtualWorld | undefined
@@ -58,66 +120,11 @@ describe('agent: a five-agent network settles by the model and conserves money',
       return true
     }, 6 * len)
 
-    for (const p of periods) {
-      const balance = new Map<string, Dec>() // agent -> received minus paid, from its own statements
-      let lines = 0
-      for (const [i, j] of EDGES) {
-        const [x, y] = [running[i]!, running[j]!]
-        const border = borderOf(x.identity.peerId, y.identity.peerId)
-        const sx = await x.store.getStatement(border, p)
-        const sy = await y.store.getStatement(border, p)
-        assert.ok(sx !== undefined && sy !== undefined)
-        assert.deepEqual(Buffer.from(sx.bytes), Buffer.from(sy.bytes), `border ${i}-${j}: identical bytes on both sides`)
-        assert.equal(sx.id, sy.id)
-        const d = decodeDocument(sx.bytes, 'settlement-statement')
-        assert.ok(d.ok)
-        const doc: SettlementStatement = d.value
-        assert.equal(verifyDocument(doc).ok, true, 'co-signed by both')
-        assert.equal(doc.sigs.length, 2)
-        // The model, fed the same attestations and tariffs, independently of the agent's settle code.
-        const atts = (await x.store.listAttestations(border, p, p + len)).map(r => {
-          const a = decodeDocument(r.bytes, 'usage-attestation')
-          assert.ok(a.ok)
-          return { id: r.id, doc: a.value }
-        })
-        assert.deepEqual(atts.map(a => a.id), doc.body.attestations, 'the statement covers exactly the attested intervals')
-        const st = computeStatement(await assembleStatement(doc.body.border, opts.periodIntervals, atts, async (issuer, t) => await x.agent.view.inForce(issuer, t)))
-        assert.equal(st.net, doc.body.net, `border ${i}-${j} net`)
-        assert.equal(st.currency, doc.body.currency)
-        assert.deepEqual(st.lines.map(l => [l.kind, l.class, l.from, l.to, l.volume, l.amount]), doc.body.lines.map(l => [l.kind, l.class, l.from, l.to, l.volume, l.amount]))
-        lines += doc.body.lines.length
-        // net is what border[0] pays border[1]; each party books it from its own copy.
-        const [b0, b1] = doc.body.border
-        for (const [agent, copy] of [[x, sx], [y, sy]] as const) {
-          const own = decodeDocument(copy.bytes, 'settlement-statement')
-          assert.ok(own.ok)
-          const n = dec(own.value.body.net)
-          const me = agent.identity.peerId
-          assert.ok(me === b0 || me === b1)
-          balance.set(me, add(balance.get(me) ?? ZERO, me === b1 ? n : neg(n)))
-        }
-      }
-      assert.ok(lines > 0, 'the period has lines')
-      const total = [...balance.values()].reduce((s, v) => add(s, v), ZERO)
-      assert.ok(isZero(total), `period ${p}: received minus paid sums to ${format(total)}`)
-      assert.ok([...balance.values()].some(v => !isZero(v)), 'money actually moved')
-    }
+    for (const p of periods) await checkPeriod(running, p, len)
 
-    // Ledgers, read once nobody is mid-exchange: no entry twice, each balances, and revenue minus
-    // expense over the network is zero.
+    // Ledgers, read once nobody is mid-exchange.
     await w.stop()
     world = undefined
-    let network: Dec = ZERO
-    for (const r of running) {
-      const check = await r.store.checkLedger()
-      assert.equal(check.ok, true, check.problems.join('; '))
-      const entries = await r.store.entries()
-      assert.equal(new Set(entries.map(e => e.id)).size, entries.length, 'no ledger entry twice')
-      for (const b of await r.store.balances()) {
-        if (b.account === 'interconnect:revenue') network = add(network, dec(fromMinorUnits(b.credits - b.debits, b.decimals)))
-        if (b.account === 'interconnect:expense') network = add(network, neg(dec(fromMinorUnits(b.debits - b.credits, b.decimals))))
-      }
-    }
-    assert.ok(isZero(network), `network revenue minus expense is ${format(network)}`)
+    await checkLedgers(running)
   })
 })
