@@ -14,6 +14,7 @@ import type { Clock } from '../clock/clock.js'
 import type { UsageLineInput, MetricInput } from '../usage/types.js'
 import type { StoreBatch, UsageCounters } from '@splitedge/store'
 import type { IntervalEffect, IntervalState } from './interval.js'
+import type { PeriodEffect, PeriodState } from '../settle/period.js'
 
 /** A tariff version in force, as far as the border and settle protocols read it. */
 export interface TariffVersion { id: string, pricing: PricingTariff, body: { previous: string | null } }
@@ -41,7 +42,7 @@ export interface SkewWatch {
 /** One effect a lifecycle ran, for tests and the simulator (crash between any two). */
 export type EffectTrace =
   | { machine: 'interval', peer: string, start: number, effect: IntervalEffect, state: IntervalState }
-  | { machine: 'period', peer: string, start: number, effect: { k: string }, state: { phase: string } }
+  | { machine: 'period', peer: string, start: number, effect: PeriodEffect, state: PeriodState }
 
 export interface BorderComponents {
   config: Pick<AgentConfig, 'intervalMs' | 'graceMs' | 'periodIntervals' | 'clockSkewMs'>

@@ -98,7 +98,10 @@ const HANDLERS: Handlers = {
     if (is(s, 'ready', 'offered')) return { state: s, effects: [{ k: 'compute' }] }
     return same(s)
   },
-  computed: (s, _e, now) => is(s, 'ready', 'offered') ? { state: { ...s, phase: 'offered', at: now }, effects: [{ k: 'send-offer' }] } : same(s),
+  computed: (s, _e, now) => {
+    if (is(s, 'ready')) return { state: { ...s, phase: 'offered', at: now }, effects: [{ k: 'send-offer' }] }
+    return is(s, 'offered') ? { state: s, effects: [{ k: 'send-offer' }] } : same(s)
+  },
   'missing-tariff': (s, e, now) => is(s, 'ready', 'offered') ? again(s, now, e.reason, [{ k: 'sync-tariffs' }]) : same(s),
   nothing: (s, e, now) => is(s, 'ready', 'offered')
     ? { state: enter(e.disputeOpen ? 'on-hold' : 'nothing', now), effects: [] }
