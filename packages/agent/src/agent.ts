@@ -5,7 +5,7 @@
  */
 import { pino, type Logger } from 'pino'
 import { decodeDocument, loadKeyFile, type Identity } from '@splitedge/wire'
-import { openStore, borderOf, StoreError, type Store } from '@splitedge/store'
+import { openStore, StoreError, type Store } from '@splitedge/store'
 import { ConfigError, type AgentConfig, type Neighbour } from './config/load.js'
 import type { AgentContext, Defect } from './context.js'
 import { createMetrics, type AgentMetrics } from './metrics.js'
@@ -20,8 +20,10 @@ import { FlowCollector } from './flow/collector.js'
 import { checkFlowUnit, flowSettings } from './flow/config.js'
 import { BorderService } from './border/service.js'
 import { SettleService } from './settle/service.js'
-import { periodOf, type Period } from './clock/intervals.js'
 import { ClockWatch } from './clock/skew.js'
+import { clockOf, systemClock } from './clock/clock.js'
+import { Locks } from './border/run.js'
+import type { EffectTrace } from './border/components.js'
 import { startHttpApi, type HttpApi } from './http/api.js'
 
 export interface AgentOptions {
@@ -30,7 +32,7 @@ export interface AgentOptions {
   identity?: Identity
   /** Default: LevelDB in `config.dataDir`. */
   store?: Store
-  /** Default: Date.now. */
+  /** Default: the host's clock. */
   now?: () => number
   logger?: Logger
   /** How often the agent looks for work (default: a quarter interval, at most 1 s). */
@@ -43,6 +45,8 @@ export interface AgentOptions {
   scheduler?: Scheduler
   /** Simulator only: deliberate defects (see context.ts DEFECTS). */
   defects?: ReadonlySet<Defect>
+  /** Tests and the simulator: told of every lifecycle effect after it ran (a throw stops the run there). */
+  trace?: (e: EffectTrace) => void | Promise<void>
 }
 
 /**
@@ -122,29 +126,32 @@ export class Agent {
   flows: FlowCollector | undefined
   private cancelTick: (() => void) | undefined
   private ticking: Promise<void> | undefined
-  private readonly settleCursor = new Map<string, number>()
   private http: HttpApi | undefined
   private stopped = false
 
-  private constructor (ctx: AgentContext, private readonly ownsStore: boolean, private readonly tickMs: number, private readonly scheduler: Scheduler) {
+  private constructor (ctx: AgentContext, private readonly ownsStore: boolean, private readonly tickMs: number, private readonly scheduler: Scheduler, trace?: (e: EffectTrace) => void | Promise<void>) {
     this.ctx = ctx
-    this.view = new TariffView(ctx.store)
+    const { config, identity, store, net, neighbours, log, metrics, defects } = ctx
+    const clock = clockOf(ctx.now)
+    const lifecycle = trace === undefined ? {} : { trace }
+    this.view = new TariffView(store)
     this.tariffs = new TariffService(ctx)
     this.usage = new UsageSource({
-      config: ctx.config,
-      me: ctx.identity.peerId,
-      store: ctx.store,
-      neighbours: ctx.neighbours,
-      now: ctx.now,
-      log: ctx.log,
-      defects: ctx.defects,
+      config, me: identity.peerId, store, neighbours, clock, log, defects,
       since: async (peer) => await this.border.since(peer),
       priced: async (peer, start) => await this.priced(peer, start),
       classesFor: async (peer, start) => await this.classesFor(peer, start)
     })
-    this.clock = new ClockWatch({ now: ctx.now, allowanceMs: ctx.config.clockSkewMs, log: ctx.log, nameOf: (p) => ctx.neighbours.get(p)?.name ?? p, gauge: ctx.metrics.clockOffset })
-    this.border = new BorderService(ctx, this.usage, this.tariffs, this.view, this.clock)
-    this.settle = new SettleService(ctx, this.border, this.tariffs, this.view)
+    this.clock = new ClockWatch({ clock, allowanceMs: config.clockSkewMs, log, nameOf: (p) => neighbours.get(p)?.name ?? p, gauge: metrics.clockOffset })
+    const locks = new Locks()
+    this.border = new BorderService({
+      config, identity, store, net, neighbours, clock, log, metrics, defects, ...lifecycle,
+      usage: this.usage, tariffs: this.tariffs, view: this.view, skew: this.clock
+    }, locks)
+    this.settle = new SettleService({
+      config, identity, store, net, neighbours, clock, log, metrics, defects, ...lifecycle,
+      tariffs: this.tariffs, view: this.view, border: this.border
+    }, locks)
   }
 
   static async start (opts: AgentOptions): Promise<Agent> {
@@ -167,8 +174,8 @@ export class Agent {
         net = libp2pNet(node, config.neighbours)
       }
       const neighbours = new Map<string, Neighbour>(config.neighbours.map(n => [n.peerId, n]))
-      const ctx: AgentContext = { config, identity, store, net, node, neighbours, now: opts.now ?? Date.now, log, metrics, defects: opts.defects ?? new Set() }
-      agent = new Agent(ctx, opts.store === undefined, opts.tickMs ?? Math.min(1000, Math.max(50, Math.floor(config.intervalMs / 4))), opts.scheduler ?? systemScheduler)
+      const ctx: AgentContext = { config, identity, store, net, node, neighbours, now: opts.now ?? systemClock.now, log, metrics, defects: opts.defects ?? new Set() }
+      agent = new Agent(ctx, opts.store === undefined, opts.tickMs ?? Math.min(1000, Math.max(50, Math.floor(config.intervalMs / 4))), opts.scheduler ?? systemScheduler, opts.trace)
       await agent.boot(opts.http ?? true)
       return agent
     } catch (err) {
@@ -295,66 +302,28 @@ export class Agent {
     const now = this.ctx.now()
     await Promise.all([...this.ctx.neighbours.keys()].map(async peer => await this.workOn(peer, connected.has(peer), now)))
     for (const d of await this.border.deliveries()) {
-      if (connected.has(d.peer)) await this.border.deliver(d.peer, d.start)
+      if (connected.has(d.peer) && !this.stopped) await this.border.exchange(d.peer, d.start)
     }
   }
 
+  /**
+   * One border: record the intervals that closed, work on the pending ones (each lifecycle knows
+   * when it is due: the lower PeerId of a border goes first, the other steps in if it has not),
+   * then settle the periods that are due.
+   */
   private async workOn (peer: string, connected: boolean, now: number): Promise<void> {
     const { ctx } = this
-    const { intervalMs, graceMs } = ctx.config
     try {
       await this.border.schedule(peer)
       if (!connected || this.stopped) return
-      const first = peer > ctx.identity.peerId
       for (const { start } of (await this.border.pending(peer)).slice(0, 32)) {
-        // The lower PeerId of a border goes first; the other side steps in if it has not.
-        if (!first && now < start + intervalMs + graceMs + intervalMs / 2) continue
         if (this.stopped) return
         await this.border.exchange(peer, start)
       }
-      await this.settlePeriods(peer, first, now)
+      await this.settle.work(peer, peer > ctx.identity.peerId, now)
     } catch (err) {
       ctx.log.warn({ peer: this.border.nameOf(peer), err: (err as Error).message }, 'border work failed; will retry')
     }
-  }
-
-  private async settlePeriods (peer: string, first: boolean, now: number): Promise<void> {
-    const { ctx } = this
-    const len = ctx.config.intervalMs * ctx.config.periodIntervals
-    const border = borderOf(ctx.identity.peerId, peer)
-    let start = this.settleCursor.get(peer) ?? periodOf(await this.border.since(peer), ctx.config.intervalMs, ctx.config.periodIntervals).start
-    // The cursor is the oldest period not yet done; it only moves past a period that is done.
-    this.settleCursor.set(peer, start)
-    // At most 64 settle exchanges a pass, but every due period is visited: a period held open by an
-    // old usage dispute must not keep later periods from settling (found by the simulator: a dispute
-    // left open for 64 periods stopped every later settlement of the border).
-    for (let tries = 0; tries < 64 && start + len + ctx.config.graceMs <= now; start += len) {
-      const p: Period = { start, end: start + len }
-      if ((await ctx.store.getStatement(border, start)) !== undefined) { this.advance(peer, start, len); continue }
-      const dispute = await ctx.store.getDispute('settlement', border, String(start).padStart(16, '0'))
-      if (dispute !== undefined && dispute.status === 'open') { this.advance(peer, start, len); continue }
-      if (!first && now < p.end + ctx.config.graceMs + ctx.config.intervalMs) break
-      tries++
-      let outcome = await this.settle.settle(peer, p)
-      if (outcome === 'retry') outcome = await this.settle.settle(peer, p)
-      if (outcome === 'settled' || outcome === 'declined' || outcome === 'disputed') { this.advance(peer, start, len); continue }
-      if (outcome === 'nothing') {
-        // No interval attested and no period fee owed, or a usage dispute in the period is still
-        // open: a revision may still attest an interval and a statement is immutable, so the period
-        // (even one owing period fees) waits; the cursor stays here (later periods are still
-        // visited) and the period is tried again on the next tick.
-        const ready = await this.settle.ready(peer, p)
-        if (ready.ok) {
-          if (!(await this.settle.usageDisputeOpen(peer, p))) this.advance(peer, start, len)
-          continue
-        }
-      }
-      break
-    }
-  }
-
-  private advance (peer: string, start: number, len: number): void {
-    if (this.settleCursor.get(peer) === start) this.settleCursor.set(peer, start + len)
   }
 
   /** Per-protocol message and byte counters of the libp2p node. */

@@ -30,50 +30,70 @@ async function pool<T, R> (items: T[], width: number, fn: (t: T) => Promise<R>):
   return out
 }
 
+/** One agent with its HTTP API on a clock the test moves (`c.t`); its first interval with n1 is BASE. */
+interface Intake {
+  readonly A: Running
+  url: string
+  peer: string
+  border: string
+  ids: Identity[]
+  t: number
+  volumeOf: (start: number, cls?: string, direction?: 'in' | 'out') => Promise<string | undefined>
+}
+
+const CLASSES = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`c${i}`, { mode: 'unicast' as const, quality: 'BE', price: '0.000001' }]))
+
+/** Start the agent before the calling describe's tests (at BASE exactly) and stop it after them. */
+function intakeAgent (): Intake {
+  let running: Running | undefined
+  const c: Intake = {
+    get A (): Running {
+      if (running === undefined) throw new Error('the agent is not started')
+      return running
+    },
+    url: '', peer: '', border: '', ids: [], t: BASE, volumeOf: async () => undefined
+  }
+  before(async () => {
+    c.ids = await makeIdentities(2)
+    const config = configFor(0, c.ids, [0, 1], [[0, 1]], { intervalMs: INTERVAL, periodIntervals: 4, usage: { source: 'http' }, http: { host: '127.0.0.1', port: 0 } })
+    running = await startAgent(config, c.ids[0]!, undefined, { http: true, now: () => c.t })
+    c.url = c.A.agent.url!
+    c.peer = c.ids[1]!.peerId
+    c.border = borderOf(c.ids[0]!.peerId, c.peer)
+    const base = pricing('0.000001')
+    await c.A.agent.tariffs.publishOwn({ ...base, classes: { ...base.classes, ...CLASSES } }, 0)
+    c.t = BASE + 10
+    c.volumeOf = async (start, cls = 'be', direction = 'out') => {
+      const counters = await c.A.agent.usage.counters(c.peer, start)
+      const [from, to] = direction === 'out' ? [c.ids[0]!.peerId, c.peer] : [c.peer, c.ids[0]!.peerId]
+      return counters.lines[`${cls}|${from}|${to}`]?.volume
+    }
+  })
+  after(async () => { await running?.agent.stop() })
+  return c
+}
+
 describe('agent: the usage intake counts every acknowledged push exactly once', function () {
   this.timeout(60_000)
-  let ids: Identity[]
-  let A: Running
-  let url = ''
-  let peer = ''
-  let border = ''
-  // At BASE exactly, so the border's first interval (the next interval start at or after now) is BASE.
-  let t = BASE
-  const classes = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`c${i}`, { mode: 'unicast' as const, quality: 'BE', price: '0.000001' }]))
-
-  before(async () => {
-    ids = await makeIdentities(2)
-    const config = configFor(0, ids, [0, 1], [[0, 1]], { intervalMs: INTERVAL, periodIntervals: 4, usage: { source: 'http' }, http: { host: '127.0.0.1', port: 0 } })
-    A = await startAgent(config, ids[0]!, undefined, { http: true, now: () => t })
-    url = A.agent.url!
-    peer = ids[1]!.peerId
-    border = borderOf(ids[0]!.peerId, peer)
-    const base = pricing('0.000001')
-    await A.agent.tariffs.publishOwn({ ...base, classes: { ...base.classes, ...classes } }, 0)
-    t = BASE + 10
-  })
-  after(async () => { await A?.agent.stop() })
-
-  const volumeOf = async (start: number, cls = 'be', direction: 'in' | 'out' = 'out'): Promise<string | undefined> => {
-    const c = await A.agent.usage.counters(peer, start)
-    const [from, to] = direction === 'out' ? [ids[0]!.peerId, peer] : [peer, ids[0]!.peerId]
-    return c.lines[`${cls}|${from}|${to}`]?.volume
-  }
+  const c = intakeAgent()
 
   it('200 parallel pushes of 1 into one interval: all acknowledged, 200 counted (was 1 or 2)', async () => {
+    const { url, volumeOf } = c
     const answers = await Promise.all(Array.from({ length: 200 }, async () => await post(url, { neighbour: 'n1', intervalStart: BASE, class: 'be', direction: 'out', volume: '1' })))
     assert.deepEqual(new Set(answers.map(a => a.status)), new Set([200]))
     assert.equal(await volumeOf(BASE), '200')
   })
 
   it('10 classes pushed in parallel all survive', async () => {
+    const { url, volumeOf } = c
     await Promise.all(Array.from({ length: 50 }, async (_, i) => await post(url, { neighbour: 'n1', intervalStart: BASE, class: `c${i % 10}`, direction: 'in', volume: '3' })))
     for (let i = 0; i < 10; i++) assert.equal(await volumeOf(BASE, `c${i}`, 'in'), '15', `class c${i}`)
   })
 
   it('2,000 pushes with 16 in flight: counted total equals acknowledged total', async () => {
+    const { url, volumeOf } = c
     const start = BASE + INTERVAL
-    t = start + 10
+    c.t = start + 10
     const answers = await pool(Array.from({ length: 2000 }, (_, i) => i), 16, async (i) => await post(url, { neighbour: 'n1', intervalStart: start, class: 'ef', direction: i % 2 === 0 ? 'in' : 'out', volume: String(1 + (i % 7)) }))
     let sumIn = 0
     let sumOut = 0
@@ -81,11 +101,17 @@ describe('agent: the usage intake counts every acknowledged push exactly once', 
     assert.equal(await volumeOf(start, 'ef', 'in'), String(sumIn))
     assert.equal(await volumeOf(start, 'ef', 'out'), String(sumOut))
   })
+})
+
+describe('agent: the usage intake at the close of an interval, and for intervals never reported', function () {
+  this.timeout(60_000)
+  const c = intakeAgent()
 
   it('pushes racing the close of their interval are either in the report or refused with 409', async () => {
+    const { A, url, peer } = c
     for (let trial = 0; trial < 5; trial++) {
       const start = BASE + (2 + trial) * INTERVAL
-      t = start + INTERVAL + 300 // closed: the report may be built now
+      c.t = start + INTERVAL + 300 // closed: the report may be built now
       let acknowledged = 0
       let refused = 0
       // The close starts once some pushes are in, while the rest are still arriving.
@@ -110,9 +136,29 @@ describe('agent: the usage intake counts every acknowledged push exactly once', 
     }
   })
 
+  it('refuses pushes for intervals that can never be reported, and inconsistent times', async () => {
+    const { url } = c
+    const cases: Array<[unknown, number, string, string]> = [
+      [{ intervalStart: 0 }, 409, 'before-border', '[0]'],
+      [{ time: BASE - 3_600_000 }, 409, 'before-border', '[0]'],
+      [{ time: BASE + 9 * INTERVAL + 5, intervalStart: BASE + 8 * INTERVAL }, 400, 'invalid', '[0].intervalStart'],
+      [{ intervalStart: BASE + 2 * INTERVAL }, 409, 'interval-closed', '[0]']
+    ]
+    for (const [when, status, code, field] of cases) {
+      const a = await post(url, { neighbour: 'n1', class: 'be', direction: 'out', volume: '1', ...(when as object) })
+      assert.deepEqual([a.status, a.body.code, a.body.field], [status, code, field], JSON.stringify(a.body))
+    }
+  })
+})
+
+describe('agent: the usage intake refuses what could not be signed or priced', function () {
+  this.timeout(60_000)
+  const c = intakeAgent()
+
   it('refuses at the push what could not be signed or priced, and the report stays buildable', async () => {
+    const { A, url, peer, volumeOf } = c
     const start = BASE + 8 * INTERVAL
-    t = start + 10
+    c.t = start + 10
     const cases: Array<[unknown, number, string, string]> = [
       [{ class: 'be', direction: 'out', volume: '1' + '0'.repeat(30) }, 422, 'over-limit', '[0].volume'],
       [{ class: 'be', direction: 'out', volume: '12.5' }, 422, 'over-limit', '[0]'],
@@ -138,28 +184,21 @@ describe('agent: the usage intake counts every acknowledged push exactly once', 
     const over = await post(url, { neighbour: 'n1', intervalStart: start, class: 'be', subject: 'self', metric: 'one_more', value: '1' })
     assert.deepEqual([over.status, over.body.code], [422, 'over-limit'])
     // What was accepted signs.
-    t = start + 2 * INTERVAL
+    c.t = start + 2 * INTERVAL
     const report = await A.agent.border.ownReport(peer, start)
     assert.equal(report.doc.body.metrics.length, 1024)
     assert.ok(decodeDocument(report.bytes, 'usage-report').ok)
   })
+})
 
-  it('refuses pushes for intervals that can never be reported, and inconsistent times', async () => {
-    const cases: Array<[unknown, number, string, string]> = [
-      [{ intervalStart: 0 }, 409, 'before-border', '[0]'],
-      [{ time: BASE - 3_600_000 }, 409, 'before-border', '[0]'],
-      [{ time: BASE + 9 * INTERVAL + 5, intervalStart: BASE + 8 * INTERVAL }, 400, 'invalid', '[0].intervalStart'],
-      [{ intervalStart: BASE + 2 * INTERVAL }, 409, 'interval-closed', '[0]']
-    ]
-    for (const [when, status, code, field] of cases) {
-      const a = await post(url, { neighbour: 'n1', class: 'be', direction: 'out', volume: '1', ...(when as object) })
-      assert.deepEqual([a.status, a.body.code, a.body.field], [status, code, field], JSON.stringify(a.body))
-    }
-  })
+describe('agent: the usage intake counts retries once, and shows the counters', function () {
+  this.timeout(60_000)
+  const c = intakeAgent()
 
   it('counts a retried item or request once: same id and body replays, same id with another body is 409', async () => {
+    const { url, volumeOf } = c
     const start = BASE + 12 * INTERVAL
-    t = start + 10
+    c.t = start + 10
     const item = { neighbour: 'n1', intervalStart: start, class: 'be', direction: 'out', volume: '7', id: 'router-1:seq-41' }
     const first = await post(url, item)
     const again = await post(url, item)
@@ -177,7 +216,24 @@ describe('agent: the usage intake counts every acknowledged push exactly once', 
     assert.equal(await volumeOf(start, 'ef', 'in'), '11')
   })
 
+  it('shows an interval\'s counters on GET /v1/usage', async () => {
+    const { url } = c
+    const start = BASE + 12 * INTERVAL
+    const res = await fetch(`${url}/v1/usage?neighbour=n1&interval=${start}`)
+    assert.equal(res.status, 200)
+    const v = await res.json() as { state: string, lines: Array<{ class: string, direction: string, volume: string }> }
+    assert.equal(v.state, 'open')
+    assert.deepEqual(v.lines.map(l => [l.class, l.direction, l.volume]).sort(), [['be', 'out', '7'], ['ef', 'in', '11']])
+    assert.equal((await fetch(`${url}/v1/usage?neighbour=stranger&interval=${start}`)).status, 400)
+  })
+})
+
+describe('agent: the usage intake\'s errors, unreportable intervals and tariffs', function () {
+  this.timeout(60_000)
+  const c = intakeAgent()
+
   it('answers 415 to a body that is not JSON by its content type, and 400 to an unknown field', async () => {
+    const { url } = c
     const plain = await fetch(`${url}/v1/usage`, { method: 'POST', body: '{}', headers: { 'content-type': 'text/plain' } })
     assert.equal(plain.status, 415)
     assert.equal(((await plain.json()) as { code: string }).code, 'unsupported-media-type')
@@ -186,14 +242,15 @@ describe('agent: the usage intake counts every acknowledged push exactly once', 
   })
 
   it('an interval whose stored counters cannot be signed is disputed, later intervals proceed, and discard reopens it', async () => {
+    const { A, url, peer, border, ids } = c
     const start = BASE + 14 * INTERVAL
-    t = start + 10
+    c.t = start + 10
     // Counters stored by an older agent, past what a report can hold (the intake refuses these now).
     const me = ids[0]!.peerId
     const huge = '1' + '0'.repeat(85)
     const w = await A.store.batch().replaceUsage(border, start, { lines: { [`be|${me}|${peer}`]: { class: 'be', from: me, to: peer, volume: huge } }, metrics: {} }, true).write()
     assert.ok(w.ok)
-    t = start + 3 * INTERVAL
+    c.t = start + 3 * INTERVAL
     await assert.rejects(A.agent.border.ownReport(peer, start), /usage-report|80|volume|schema/i)
     const d = await A.store.getDispute('usage', border, String(start).padStart(16, '0'))
     assert.equal(d?.status, 'open')
@@ -212,6 +269,7 @@ describe('agent: the usage intake counts every acknowledged push exactly once', 
   })
 
   it('refuses a tariff that cannot be signed with 400 naming the request and the field, not 500', async () => {
+    const { url } = c
     const yaml = 'currency: EUR\ndecimals: 6\nunit: octet\nclasses:\n  ef:\n    mode: unicast\n    quality: EF\n    price: "0.000003"\n    sla: [{ metric: Delay_MS, bands: [{ upTo: "20", factor: "1" }, { factor: "0" }] }]\nweights:\n  "*": { send: "1", receive: "1" }\n'
     const res = await fetch(`${url}/v1/tariff`, { method: 'POST', body: yaml, headers: { 'content-type': 'application/yaml' } })
     const body = await res.json() as { error: string, field?: string }
@@ -219,16 +277,6 @@ describe('agent: the usage intake counts every acknowledged push exactly once', 
     assert.match(body.error, /^tariff \(request body\)/)
     assert.match(body.error, /metric/)
     assert.doesNotMatch(body.error, /splitedge-tariff-|\/tmp\//)
-  })
-
-  it('shows an interval\'s counters on GET /v1/usage', async () => {
-    const start = BASE + 12 * INTERVAL
-    const res = await fetch(`${url}/v1/usage?neighbour=n1&interval=${start}`)
-    assert.equal(res.status, 200)
-    const v = await res.json() as { state: string, lines: Array<{ class: string, direction: string, volume: string }> }
-    assert.equal(v.state, 'open')
-    assert.deepEqual(v.lines.map(l => [l.class, l.direction, l.volume]).sort(), [['be', 'out', '7'], ['ef', 'in', '11']])
-    assert.equal((await fetch(`${url}/v1/usage?neighbour=stranger&interval=${start}`)).status, 400)
   })
 })
 
@@ -240,7 +288,9 @@ describe('agent: a full disk refuses the push and counts nothing', function () {
       // abstract-level's hook for every batch, sublevels included; not in its public types.
       async _batch (operations: unknown, options: unknown): Promise<void> {
         if (this.full) throw Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR', cause: Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }) })
-        return await (MemoryLevel.prototype as unknown as { _batch: (o: unknown, p: unknown) => Promise<void> })._batch.call(this, operations, options)
+        const inner: unknown = Reflect.get(MemoryLevel.prototype, '_batch')
+        if (typeof inner !== 'function') throw new Error('memory-level has no _batch')
+        return await Reflect.apply(inner, this, [operations, options])
       }
     }
     const db = new FullDisk({ valueEncoding: 'view' })

@@ -9,13 +9,15 @@ import { borderOf } from '@splitedge/store'
 import { computeStatement, type PricingTariff } from '@splitedge/model'
 import { assembleStatement } from '../src/settle/assemble.js'
 import { configFor, makeIdentities, pricing, startAgent, waitFor, type Running, freePorts } from './agent-fixtures.js'
+import { VirtualWorld, type VirtualAgent } from './virtual.js'
 
 const opts = { intervalMs: 500, periodIntervals: 2, noise: 0.001, tolerance: '0.01' }
 
 describe('agent: the pricing model', function () {
   this.timeout(60_000)
   const running: Running[] = []
-  afterEach(async () => { await Promise.all(running.splice(0).map(async r => await r.agent.stop())) })
+  const worlds: VirtualWorld[] = []
+  afterEach(async () => { await Promise.all([...running.splice(0).map(async r => await r.agent.stop()), ...worlds.splice(0).map(async w => await w.stop())]) })
 
   it('serialises concurrent publishes: each gets the next version, none fails', async () => {
     const ids = await makeIdentities(1)
@@ -42,10 +44,13 @@ describe('agent: the pricing model', function () {
   })
 
   it('co-signs the model\'s statement with per-class weights, a negative period fee, a message fee and a bilateral SLA', async () => {
+    // On virtual time and the in-memory network: the period is reached without waiting for it.
     const ids = await makeIdentities(2)
-    const ports = await freePorts(2)
     const [a, b] = [ids[0]!.peerId, ids[1]!.peerId]
-    for (let i = 0; i < 2; i++) running.push(await startAgent(configFor(i, ids, ports, [[0, 1]], opts), ids[i]!))
+    const vopts = { ...opts, intervalMs: 60_000 }
+    const world = await VirtualWorld.start([0, 1].map(i => configFor(i, ids, [1, 2], [[0, 1]], vopts)), ids, 1_800_000_000_000 - 30_000)
+    worlds.push(world)
+    const running: VirtualAgent[] = world.agents
     const A = pricing('0.000002', { '*': { send: '1', receive: '1' } }, { periodFee: { [b]: '-0.5' } })
     A.classes.ef = { ...A.classes.ef!, weights: { [b]: { send: '3', receive: '1' } }, messageFee: '0.0001' }
     const B: PricingTariff = pricing('0.000003', { '*': { send: '1', receive: '0' } }, {
@@ -54,10 +59,10 @@ describe('agent: the pricing model', function () {
     await running[0]!.agent.tariffs.publishOwn(A, 0)
     await running[1]!.agent.tariffs.publishOwn(B, 0)
     const border = borderOf(a, b)
-    const len = opts.intervalMs * opts.periodIntervals
-    const from = Math.max(Date.now(), await running[0]!.agent.border.since(b), await running[1]!.agent.border.since(a))
+    const len = vopts.intervalMs * vopts.periodIntervals
+    const from = Math.max(world.now, await running[0]!.agent.border.since(b), await running[1]!.agent.border.since(a))
     const p = Math.ceil((from + 1) / len) * len
-    await waitFor('both sides co-sign the period', async () => (await running[0]!.store.getStatement(border, p)) !== undefined && (await running[1]!.store.getStatement(border, p)) !== undefined, 40_000)
+    await world.until('both sides co-sign the period', async () => (await running[0]!.store.getStatement(border, p)) !== undefined && (await running[1]!.store.getStatement(border, p)) !== undefined, 3 * len)
     const s0 = await running[0]!.store.getStatement(border, p)
     const s1 = await running[1]!.store.getStatement(border, p)
     assert.deepEqual(Buffer.from(s0!.bytes), Buffer.from(s1!.bytes))

@@ -5,15 +5,13 @@
  */
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
-import { createServer } from 'node:net'
-import { MemoryLevel } from 'memory-level'
 import { pino, type Logger } from 'pino'
-import { openStore } from '@splitedge/store'
 import type { Identity } from '@splitedge/wire'
-import { Agent } from '../src/agent.js'
-import { configFor, makeIdentities, pricing, waitFor, freePort } from './agent-fixtures.js'
+import type { Agent } from '../src/agent.js'
+import { configFor, makeIdentities, pricing } from './agent-fixtures.js'
+import { VirtualWorld } from './virtual.js'
 
-const INTERVAL = 500
+const INTERVAL = 60_000
 const SKEW = 10 * 60_000
 
 
@@ -38,24 +36,23 @@ interface Health { ok: boolean, status: string, problems: Array<{ kind: string, 
 describe('agent: a neighbour clock beyond the allowance', function () {
   this.timeout(60_000)
   let ids: Identity[]
-  const agents: Agent[] = []
-  after(async () => { await Promise.all(agents.map(async a => await a.stop())) })
+  let world: VirtualWorld | undefined
+  after(async () => { await world?.stop() })
 
   it('is reported on /health and in metrics by both sides, and logged at warn by the skewed one, rate-limited', async () => {
     ids = await makeIdentities(2)
-    const ports = [await freePort(), await freePort()]
     const opts = { intervalMs: INTERVAL, periodIntervals: 2, usage: { source: 'synthetic', seed: 'skew' }, http: { host: '127.0.0.1', port: 0 } }
     const logs = [capture(), capture()]
-    const clocks = [() => Date.now(), () => Date.now() + SKEW]
-    for (const i of [0, 1]) {
-      const store = await openStore({ db: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }) as never })
-      const agent = await Agent.start({ config: configFor(i, ids, ports, [[0, 1]], opts), identity: ids[i]!, store, logger: logs[i]!.logger, now: clocks[i]!, http: true })
-      agents.push(agent)
-      await agent.tariffs.publishOwn(pricing('0.000001'), 0)
-    }
+    // One virtual clock; n1 reads it SKEW ahead.
+    world = await VirtualWorld.start([0, 1].map(i => configFor(i, ids, [1, 2], [[0, 1]], opts)), ids, 1_800_000_000_000,
+      (i, clock) => ({ logger: logs[i]!.logger, http: true, now: i === 0 ? clock.now : () => clock.t + SKEW }))
+    const w = world
+    const agents: Agent[] = w.agents.map(v => v.agent)
+    for (const a of agents) await a.tariffs.publishOwn(pricing('0.000001'), 0)
     const health = async (a: Agent): Promise<Health> => await (await fetch(`${a.url!}/health`)).json() as Health
-    await waitFor('both agents report the skew on /health', async () => (await health(agents[0]!)).status === 'degraded' && (await health(agents[1]!)).status === 'degraded', 30_000)
+    await w.until('both agents report the skew on /health', async () => (await health(agents[0]!)).status === 'degraded' && (await health(agents[1]!)).status === 'degraded', 5 * INTERVAL)
       .catch(async (err: Error) => { throw new Error(`${err.message}; warnings: ${JSON.stringify(logs.map(l => l.warnings))}; exchanges: ${JSON.stringify(await Promise.all(agents.map(async a => (await a.ctx.metrics.exchanges.get()).values)))}`) })
+    assert.ok(w.now < 1_800_000_000_000 + 3 * INTERVAL, 'as soon as the first intervals close')
     const [h0, h1] = [await health(agents[0]!), await health(agents[1]!)]
     assert.equal(h0.ok, false)
     assert.equal(h0.problems[0]?.kind, 'clock-skew')
@@ -73,5 +70,9 @@ describe('agent: a neighbour clock beyond the allowance', function () {
     // The correct agent's refusals of "future" reports are counted, but logged at most once a minute per reason.
     const futureLogs = logs[0]!.warnings.filter(w => /rejected/.test(w.msg))
     assert.ok(futureLogs.length <= 3, `rejections logged ${futureLogs.length} times`)
+    // Three more minutes of exchanges: the skew is still logged, once a minute at most.
+    await w.advance(w.now + 3 * 60_000)
+    const later = logs[1]!.warnings.filter(w => /clock/.test(w.msg)).length
+    assert.ok(later >= 2 && later <= 1 + 3, `the skew logged ${later} times in about four minutes`)
   })
 })

@@ -3,7 +3,7 @@ import { decodeDocument, docId, verifyDocument } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
 import { computeStatement } from '@splitedge/model'
 import { assembleStatement } from '../src/settle/assemble.js'
-import { configFor, makeIdentities, pricing, startAgent, waitFor, type Running } from './agent-fixtures.js'
+import { configFor, freePorts, makeIdentities, pricing, startAgent, waitFor, type Running } from './agent-fixtures.js'
 
 describe('agent: two neighbours tariff, attest and settle over libp2p', function () {
   this.timeout(60_000)
@@ -12,7 +12,7 @@ describe('agent: two neighbours tariff, attest and settle over libp2p', function
 
   it('co-signs identical statements that equal the model evaluation', async () => {
     const ids = await makeIdentities(2)
-    const ports = [47311, 47312]
+    const ports = await freePorts(2)
     const opts = { intervalMs: 500, periodIntervals: 2 }
     for (const i of [0, 1]) running.push(await startAgent(configFor(i, ids, ports, [[0, 1]], opts), ids[i]!))
     const [a, b] = running as [Running, Running]

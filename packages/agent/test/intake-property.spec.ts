@@ -35,7 +35,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 function source (store: Store): UsageSource {
   return new UsageSource({
     config: { intervalMs: INTERVAL, clockSkewMs: 0, usage: { source: 'http' } },
-    me: ME, store, neighbours, now: () => 10 * INTERVAL, log: pino({ level: 'silent' }),
+    me: ME, store, neighbours, clock: { now: () => 10 * INTERVAL }, log: pino({ level: 'silent' }),
     since: async () => 0,
     priced: async () => ({ classes: new Set(['be', 'ef']), unit: 'octet' }),
     classesFor: async () => []
@@ -66,7 +66,7 @@ describe('intake property: counted = acknowledged, per interval, class and direc
   it('holds under concurrent pushes, retries, closes and crashes (seeded)', async () => {
     await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 60 }), async (ops) => {
       const db = new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' })
-      let store = await openStore({ db: db as never })
+      let store = await openStore({ db })
       let usage = source(store)
       const pushes: Array<{ id: string, body: Record<string, unknown> }> = []
       const acked = new Map<string, { key: string, volume: number }>()
@@ -96,7 +96,7 @@ describe('intake property: counted = acknowledged, per interval, class and direc
             await store.close()
           }
         }))
-        if (group.some(o => o.k === 'crash')) { store = await openStore({ db: db as never }); usage = source(store) }
+        if (group.some(o => o.k === 'crash')) { store = await openStore({ db }); usage = source(store) }
       }
       const expected = new Map<string, number>()
       for (const a of acked.values()) expected.set(a.key, (expected.get(a.key) ?? 0) + a.volume)

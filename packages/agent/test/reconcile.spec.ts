@@ -38,6 +38,9 @@ describe('border reconciliation', () => {
     }
   })
 
+})
+
+describe('border reconciliation: properties', () => {
   it('is symmetric: either side computes the same result', () => {
     const line = fc.record({ class: fc.constantFrom('be', 'ef'), from: fc.constantFrom(A, B), volume: fc.bigInt({ min: 0n, max: 10n ** 12n }) })
     fc.assert(fc.property(fc.array(line, { maxLength: 6 }), fc.array(fc.integer({ min: -30, max: 30 }), { maxLength: 6 }), (ls, noise) => {

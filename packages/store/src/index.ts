@@ -50,3 +50,6 @@ export { toMinorUnits, fromMinorUnits } from './money.js'
 /** Typed errors for broken preconditions and a closed or corrupt store. */
 export { StoreError } from './errors.js'
 export type { StoreErrorCode } from './errors.js'
+
+/** Lifecycle records of intervals and periods (border and settle protocols), on typed areas. */
+export * from './lifecycle.js'

@@ -7,6 +7,7 @@
  * amount is the one whose clock is wrong.
  */
 import type { Logger } from 'pino'
+import type { Clock } from './clock.js'
 
 export interface ClockOffset {
   /** Their clock minus ours, in ms (positive: the neighbour is ahead). */
@@ -18,7 +19,7 @@ export interface ClockOffset {
 }
 
 export interface ClockWatchComponents {
-  now: () => number
+  clock: Clock
   allowanceMs: number
   log: Logger
   nameOf: (peer: string) => string
@@ -40,7 +41,7 @@ export class ClockWatch {
    */
   observe (peer: string, theirs: number | undefined, sentAt?: number): void {
     if (theirs === undefined || !Number.isSafeInteger(theirs)) return
-    const now = this.c.now()
+    const now = this.c.clock.now()
     const ours = sentAt === undefined ? now : Math.round((sentAt + now) / 2)
     const offsetMs = theirs - ours
     const beyond = Math.abs(offsetMs) > this.c.allowanceMs
@@ -60,7 +61,7 @@ export class ClockWatch {
 
   /** Whether a refusal about `peer`'s times should be logged now (at most once a minute per neighbour). */
   shouldLog (key: string): boolean {
-    const now = this.c.now()
+    const now = this.c.clock.now()
     const last = this.warned.get(key)
     if (last !== undefined && now - last < WARN_EVERY_MS) return false
     this.warned.set(key, now)

@@ -12,11 +12,14 @@
  */
 import { computeStatement, resolvePeriodFee, type Measured, type StatementInput, type Statement } from '@splitedge/model'
 import type { UsageAttestation } from '@splitedge/wire'
-import type { TariffInForce } from '../tariff/view.js'
+import type { PricingTariff } from '@splitedge/model'
 
 export interface Assembled { input: StatementInput, attestations: string[] }
 
-export type TariffLookup = (issuer: string, intervalStart: number) => Promise<TariffInForce | undefined>
+/** A tariff version in force: its id (named in the statement's lines) and its pricing. */
+export interface PricedVersion { id: string, pricing: PricingTariff }
+
+export type TariffLookup = (issuer: string, intervalStart: number) => Promise<PricedVersion | undefined>
 
 export class MissingTariff extends Error {
   constructor (readonly issuer: string, readonly intervalStart: number) {

@@ -13,13 +13,14 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { dec, format, isDecimalText } from '@splitedge/model'
-import { borderOf, EMPTY_COUNTERS, StoreError, type AddUsageResult, type Store, type UsageCounters, type UsagePlan } from '@splitedge/store'
+import { borderOf, EMPTY_COUNTERS, StoreError, type AddUsageResult, type Json, type Store, type StoreBatch, type UsageCounters, type UsagePlan } from '@splitedge/store'
 import type { Logger } from 'pino'
 import type { AgentConfig, Neighbour } from '../config/load.js'
 import { syntheticUsage } from './synthetic.js'
 import { addLine, lineKey, linesOf, metricKey, metricsOf, setMetric } from './counters.js'
 import { checkPush, digestOf, UsageError, type CheckedPush, type MetricPush, type UsagePush } from './push.js'
 import type { MetricInput, UsageLineInput } from './types.js'
+import type { Clock } from '../clock/clock.js'
 
 export { UsageError, type UsagePush, type MetricPush } from './push.js'
 
@@ -58,8 +59,8 @@ export interface UsageComponents {
   config: Pick<AgentConfig, 'intervalMs' | 'clockSkewMs' | 'usage'>
   me: string
   store: Store
-  neighbours: ReadonlyMap<string, Neighbour>
-  now: () => number
+  neighbours: ReadonlyMap<string, Pick<Neighbour, 'name' | 'peerId'>>
+  clock: Clock
   log: Logger
   /** Simulator only: deliberate defects. */
   defects?: ReadonlySet<string>
@@ -111,7 +112,7 @@ export class UsageSource {
     if (opts.key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(opts.key)) throw new UsageError('invalid', 'Idempotency-Key', 'must be 1 to 128 visible ASCII characters')
     if (list.length === 0) throw new UsageError('invalid', '(body)', 'no items')
     if (list.length > MAX_PUSH_ITEMS) throw new UsageError('over-limit', '(body)', `${list.length} items; at most ${MAX_PUSH_ITEMS} per push`)
-    const ctx = { me: this.c.me, intervalMs: this.c.config.intervalMs, clockSkewMs: this.c.config.clockSkewMs, now: this.c.now(), resolvePeer: (n: string, f: string) => this.resolvePeer(n, f) }
+    const ctx = { me: this.c.me, intervalMs: this.c.config.intervalMs, clockSkewMs: this.c.config.clockSkewMs, now: this.c.clock.now(), resolvePeer: (n: string, f: string) => this.resolvePeer(n, f) }
     const items = list.map((r, i) => checkPush(r, `[${i}]`, ctx))
     const integral = await this.checkIntervals(items)
     const plan: UsagePlan = {
@@ -240,9 +241,10 @@ export class UsageSource {
    * Close an interval into a report: measure, sign with `sign`, and store the report together with
    * the seal of the counters it was built from, in one durable write. A push that landed in between
    * makes the seal fail; then the report is built again from the newer counters. Answers the stored
-   * report (ours from an earlier close, if there is one).
+   * report (ours from an earlier close, if there is one). `extra` adds writes that go with the
+   * report (the interval's lifecycle state).
    */
-  async closeInto<R extends { id: string, bytes: Uint8Array }> (peer: string, start: number, sign: (m: { lines: UsageLineInput[], metrics: MetricInput[] }) => Promise<R>, decode: (bytes: Uint8Array) => R): Promise<R> {
+  async closeInto<R extends { id: string, bytes: Uint8Array }> (peer: string, start: number, sign: (m: { lines: UsageLineInput[], metrics: MetricInput[] }) => Promise<R>, decode: (bytes: Uint8Array) => R, extra?: (batch: StoreBatch) => StoreBatch): Promise<R> {
     const border = borderOf(this.c.me, peer)
     for (let attempt = 0; ; attempt++) {
       const have = await this.c.store.getReport(border, start, this.c.me)
@@ -251,7 +253,7 @@ export class UsageSource {
       const made = await sign(m)
       const batch = this.c.store.batch().putReport({ border, intervalStart: start, reporter: this.c.me, id: made.id, bytes: made.bytes })
       if (m.version !== undefined) batch.sealUsage(border, start, m.version, made.id)
-      const r = await batch.write()
+      const r = await (extra?.(batch) ?? batch).write()
       if (r.ok) return made
       if (attempt >= 100) throw new Error(`report for ${start} could not be sealed: counters keep changing (${r.results.join(', ')})`)
     }
@@ -281,11 +283,18 @@ function applyOf (it: CheckedPush, integral: boolean) {
 function answerOf (r: AddUsageResult, items: CheckedPush[]): PushAnswer {
   switch (r.status) {
     case 'added':
-    case 'replayed': return r.answer as unknown as PushAnswer
+    case 'replayed': return pushAnswerOf(r.answer)
     case 'key-reused': throw new UsageError('key-reused', r.key.startsWith('request:') ? 'Idempotency-Key' : 'id', `${r.key.replace(/^(request|item):/, '')} was used before with a different body; use a new key for new usage`)
     case 'sealed': throw new UsageError('interval-closed', items[r.item]?.field ?? '(body)', `interval ${r.start} with this neighbour is already closed (${r.sealed === 'report' || r.sealed.startsWith('bafy') ? 'reported to the neighbour' : r.sealed}); late counters cannot be added`)
     case 'refused': throw new UsageError('over-limit', items[r.item]?.field ?? '(body)', r.reason)
   }
+}
+
+/** The answer a plan stored with its push (see `intake`): counts, whatever the store's JSON type says. */
+function pushAnswerOf (answer: Json): PushAnswer {
+  if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return { accepted: 0, duplicates: 0 }
+  const { accepted, duplicates } = answer
+  return { accepted: typeof accepted === 'number' ? accepted : 0, duplicates: typeof duplicates === 'number' ? duplicates : 0 }
 }
 
 /** Rows of a usage file: CSV with a header naming the columns, or one JSON object per line. */
