@@ -14,7 +14,7 @@ import {
   cosign, decodeDocument, docId, encodeDocument, sign, verifyDocument,
   type ClearingLine, type ClearingStatement, type Consent, type ConsentBody, type Identity, type Receipt, type ReceiptBody
 } from '@splitedge/wire'
-import { borderOf, clearingKeys, clearingRecords, toMinorUnits, type ClearingRecords, type Store } from '@splitedge/store'
+import { borderOf, clearingKeys, clearingRecords, postingsOf, type ClearingRecords, type Store } from '@splitedge/store'
 import { ZERO, add, cmp, dec, format, formatRounded, sub, type Dec } from '@splitedge/model'
 import { decodeFrame, encodeFrame, type NetPort, type TariffView } from '@splitedge/node'
 import { checkCoverage, type ClaimCode } from './claims.js'
@@ -50,6 +50,7 @@ class Refused extends Error { constructor (readonly code: SettleRefusal, message
 
 /** A money movement a co-signed statement posts in the operator's ledger. */
 interface Posting { debit: string, credit: string, amount: string }
+const CUSTOMER = 'customer:'
 
 /** One line's documents, decoded and checked for signatures. */
 interface LineDocs { at: string, receipt: Receipt, consent: Consent | undefined, e: EvidenceItem }
@@ -244,11 +245,9 @@ export class ClearingParticipant {
     const full = cosign(this.ctx.identity, st)
     if (!full.ok) throw new Refused('bad-signature', full.error.message)
     const id = docId(full.value)
-    const batch = this.ctx.store.batch().putStatement({ border, periodStart: b.period.start, id, bytes: encodeDocument(full.value) })
-    postings.forEach((p, i) => {
-      const amount = toMinorUnits(p.amount, b.decimals)
-      if (amount > 0n) batch.post({ id: `${id}:${i}`, debit: p.debit, credit: p.credit, amount, currency: b.currency, decimals: b.decimals, ref: `clearing ${id}`, time: b.period.end })
-    })
+    // The customer of each line: credited when the clearer pays us, debited when we pay it.
+    const customers = postings.map(p => (p.credit.startsWith(CUSTOMER) ? p.credit : p.debit).slice(CUSTOMER.length))
+    const batch = this.ctx.store.batch().putPostedStatement({ border, periodStart: b.period.start, id, bytes: encodeDocument(full.value) }, postingsOf(full.value, { of: 'operator', customers }))
     for (const l of b.lines) batch.put(this.records.settled, clearingKeys.settled(clearer, l.receipt, l.side), { statement: id })
     const w = await batch.write()
     if (!w.ok) throw new Refused('already-settled', `cannot store the statement: ${w.results.join(',')}`)

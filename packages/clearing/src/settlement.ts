@@ -5,7 +5,7 @@
  * network, whose outcome is the next event, and alerts. Nothing lives in memory between ticks, so
  * a restarted clearer continues every batch from the store alone.
  */
-import { borderOf, clearingKeys, toMinorUnits, type StoreBatch } from '@splitedge/store'
+import { borderOf, clearingKeys, postingsOf, type StoreBatch } from '@splitedge/store'
 import { decodeDocument, docId, encodeDocument, verifyDocument, type ClearingStatement } from '@splitedge/wire'
 import { decodeFrame, encodeFrame } from '@splitedge/node'
 import { isFinal, openBatch, resultOf, step, type BatchEffect, type BatchEvent, type BatchState, type SettleResult } from './batch.js'
@@ -106,15 +106,8 @@ export class BatchSettlement {
 
   /** The co-signed statement and the money that moves at settlement (the period's net), into `batch`. */
   private record (batch: StoreBatch, state: BatchState, full: ClearingStatement): void {
-    const id = docId(full)
-    batch.putStatement({ border: borderOf(this.c.identity.peerId, state.operator), periodStart: state.start, id, bytes: encodeDocument(full) })
-    const amount = toMinorUnits(full.body.net.replace(/^-/, ''), full.body.decimals)
-    if (amount === 0n) return
-    const opPays = !full.body.net.startsWith('-')
-    batch.post({
-      id, debit: opPays ? 'bank' : opAccount(state.operator), credit: opPays ? opAccount(state.operator) : 'bank',
-      amount, currency: full.body.currency, decimals: full.body.decimals, ref: `settle ${id}`, time: full.body.period.end
-    })
+    const statement = { border: borderOf(this.c.identity.peerId, state.operator), periodStart: state.start, id: docId(full), bytes: encodeDocument(full) }
+    batch.putPostedStatement(statement, postingsOf(full, { of: 'clearer' }))
   }
 
   /** Offer our statement for the batch's period; the operator's answer as an event. */

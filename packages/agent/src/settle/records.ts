@@ -5,7 +5,7 @@
  * state to the same write.
  */
 import { decodeDocument, docId, encodeDocument, verifyDocument, type SettlementStatement, type SettlementStatementBody } from '@splitedge/wire'
-import { borderOf, toMinorUnits, type Json, type StoreBatch } from '@splitedge/store'
+import { borderOf, postingsOf, type Json } from '@splitedge/store'
 import { sortedPair } from '../context.js'
 import type { Period } from '../clock/intervals.js'
 import { ProtocolRefusal, pad } from '../border/service.js'
@@ -42,26 +42,14 @@ export class SettleRecords {
     return doc
   }
 
-  /** Ledger postings of a co-signed statement, added to `batch`. Transfer id = statement id. */
-  private post (batch: StoreBatch, doc: SettlementStatement, peer: string): void {
-    const id = docId(doc)
-    const net = doc.body.net // what border[0] pays border[1]
-    const iPay = doc.body.border[0] === this.me ? !net.startsWith('-') : net.startsWith('-')
-    const amount = toMinorUnits(net.replace(/^-/, ''), doc.body.decimals)
-    if (amount === 0n) return
-    const account = `neighbour:${peer}`
-    const transfer = { debit: iPay ? 'interconnect:expense' : account, credit: iPay ? account : 'interconnect:revenue', amount, currency: doc.body.currency, decimals: doc.body.decimals, time: doc.body.period.end }
-    batch.post({ id, ...transfer, ref: `statement ${id} period ${doc.body.period.start}-${doc.body.period.end}` })
-    // DEFECT (simulator only): post the statement to the ledger a second time.
-    if (this.c.defects.has('post-twice')) batch.post({ id: `${id}:again`, ...transfer, ref: 'again' })
-  }
-
   /** Store the co-signed statement and post its net, in one durable write with the period's state. */
   async storeStatement (peer: string, doc: SettlementStatement, stamp: Stamp): Promise<void> {
     const { store } = this.c
     const border = borderOf(this.me, peer)
-    const batch = store.batch().putStatement({ border, periodStart: doc.body.period.start, id: docId(doc), bytes: encodeDocument(doc) })
-    this.post(batch, doc, peer)
+    const postings = postingsOf(doc, { of: 'party', self: this.me })
+    const batch = store.batch().putPostedStatement({ border, periodStart: doc.body.period.start, id: docId(doc), bytes: encodeDocument(doc) }, postings)
+    // DEFECT (simulator only): post the statement to the ledger a second time.
+    if (this.c.defects.has('post-twice')) for (const t of postings) batch.post({ ...t, id: `${t.id}:again`, ref: 'again' })
     const open = await store.getDispute('settlement', border, pad(doc.body.period.start))
     if (open !== undefined && open.status === 'open') batch.resolveDispute({ kind: 'settlement', border, key: pad(doc.body.period.start), resolution: { statement: docId(doc) }, time: this.c.clock.now() })
     const r = await stamp(batch).write()
