@@ -20,7 +20,7 @@ describe('flow collector state', () => {
     assert.deepEqual([...(await state.sequences())], [['10.0.0.1|2055|0', { version: 10, seq: 7, all: 3, flows: 3, style: undefined }], ['10.0.0.1|2055|1', { version: 9, seq: 1, all: -1, flows: 0, style: 'post' }]])
     assert.equal((await state.counters(PEER, 60_000)).lines['be|in']?.octets, 10)
     assert.deepEqual(await state.counters(PEER, 120_000), { lines: {} })
-    assert.throws(() => state.putCounters(store.batch(), PEER, 0, { lines: { x: { class: 'be', direction: 'in', octets: -1, packets: 0, records: 0 } } }), (e: unknown) => e instanceof StoreError && e.code === 'invalid_argument')
+    assert.throws(() => state.putCounters(store.batch(), PEER, 0, { lines: { x: { class: 'be', direction: 'in', octets: -1, packets: 0, records: 0 } } }), (e: unknown) => e instanceof StoreError && e.code === 'invalid-argument')
     await store.close()
   })
 

@@ -1,6 +1,6 @@
 // Typed record areas: a named part of the store whose values have one TypeBox schema, checked
 // before every write and after every read, so code that reads an area gets its type without a
-// cast and a record that does not fit is refused (invalid_argument) or reported (corrupt).
+// cast and a record that does not fit is refused (invalid-argument) or reported (corrupt).
 //
 // An area replaces a namespace of the old untyped meta keys: lifecycle state, clearing records,
 // evidence, collector state. Keys are parts joined like every other key (keys.ts), so a prefix of
@@ -32,7 +32,7 @@ export class Area<S extends TSchema> {
   private readonly name: string
 
   constructor (private readonly sub: Sub, readonly spec: AreaSpec<S>, private readonly assertOpen: () => void) {
-    check(/^[a-z0-9-]{1,64}$/.test(spec.name), 'invalid_argument', `area name must be letters, digits and dashes, got ${JSON.stringify(spec.name)}`)
+    check(/^[a-z0-9-]{1,64}$/.test(spec.name), 'invalid-argument', `area name must be letters, digits and dashes, got ${JSON.stringify(spec.name)}`)
     this.name = spec.name
   }
 
@@ -58,7 +58,7 @@ export class Area<S extends TSchema> {
   stepPut (key: string[], value: Static<S>): AreaStep {
     const k = this.keyOf(key)
     const first = Value.Errors(this.spec.schema, value).First()
-    check(first === undefined, 'invalid_argument', `${this.name}: ${first?.path ?? ''} ${first?.message ?? ''}`)
+    check(first === undefined, 'invalid-argument', `${this.name}: ${first?.path ?? ''} ${first?.message ?? ''}`)
     const bytes = encodeJson(value)
     return async (tx) => { await tx.put(this.sub, k, bytes); return 'done' }
   }
@@ -98,7 +98,7 @@ export class AreaRegistry {
    */
   area<S extends TSchema> (spec: AreaSpec<S>): Area<S> {
     const held = this.specs.get(spec.name)
-    check(held === undefined || held === spec, 'invalid_argument', `area ${spec.name} is already defined with another spec`)
+    check(held === undefined || held === spec, 'invalid-argument', `area ${spec.name} is already defined with another spec`)
     // An Area holds no state of its own: a new one per call is the same area.
     const made = new Area(this.sub, spec, this.assertOpen)
     this.specs.set(spec.name, spec)

@@ -77,13 +77,13 @@ export class StoreBatch {
 
   /** Commits every operation in one synced batch, or none if any fails. A batch is written once. */
   async write (): Promise<BatchOutcome> {
-    check(!this.written, 'invalid_argument', 'this batch was already written')
+    check(!this.written, 'invalid-argument', 'this batch was already written')
     this.written = true
     return await this.parts.engine.commit(this.steps)
   }
 
   private add (step: Step): this {
-    check(!this.written, 'invalid_argument', 'this batch was already written')
+    check(!this.written, 'invalid-argument', 'this batch was already written')
     this.steps.push(step)
     return this
   }

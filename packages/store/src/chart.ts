@@ -1,6 +1,6 @@
 // The chart of accounts: every account the ledger may move money in, declared with its normal
 // balance and its currency rule. A transfer to or from an account the chart does not declare is
-// refused ('unknown_account') before anything is written (docs/operations.md, "Ledger accounts").
+// refused ('unknown-account') before anything is written (docs/operations.md, "Ledger accounts").
 
 /** The side on which an account's balance normally sits: debit for what is owed to the books'
  *  keeper (receivables, cash, expenses), credit for what it owes or earned (payables, revenue). */

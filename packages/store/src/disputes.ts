@@ -8,7 +8,7 @@ import { border as checkBorder, join, pad, part, under } from './keys.js'
 import type { DisputeInput, DisputeRecord, DisputeResult, ResolveInput, ResolveResult, UpdateDisputeResult } from './types.js'
 
 function disputeKey (kind: string, border: string, key: string): string {
-  check(kind === 'usage' || kind === 'settlement', 'invalid_argument', `dispute kind must be usage or settlement, got ${kind}`)
+  check(kind === 'usage' || kind === 'settlement', 'invalid-argument', `dispute kind must be usage or settlement, got ${kind}`)
   return join(checkBorder(border), kind, part(key, 'dispute key'))
 }
 
@@ -93,9 +93,9 @@ export class Disputes {
     const { disputes } = this.subs
     return async (tx) => {
       const prev = await tx.get(disputes, key)
-      if (prev === undefined) return 'not_found'
+      if (prev === undefined) return 'not-found'
       const d = decodeJson<DisputeRecord>(prev)
-      if (d.status === 'resolved') return 'already_resolved'
+      if (d.status === 'resolved') return 'already-resolved'
       await tx.put(disputes, key, encodeJson({ ...d, status: 'resolved', resolution: r.resolution, resolved: r.time }))
       return 'resolved'
     }

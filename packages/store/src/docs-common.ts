@@ -5,7 +5,7 @@ import { check } from './errors.js'
 import { border as checkBorder, join, pad } from './keys.js'
 
 export function checkBytes (b: Uint8Array): void {
-  check(b instanceof Uint8Array, 'invalid_argument', 'bytes must be a Uint8Array')
+  check(b instanceof Uint8Array, 'invalid-argument', 'bytes must be a Uint8Array')
 }
 
 /** border \0 start: the key of an interval's or a period's record of one border. */

@@ -93,7 +93,7 @@ export class Documents {
 
   private async pageDocs<K extends object> (sub: Sub, q: PageQuery, fields: (key: string) => { fields: K, time: number }): Promise<Page<Doc<K>>> {
     this.engine.assertOpen()
-    check(Number.isSafeInteger(q.limit) && q.limit > 0, 'invalid_argument', 'a page needs a positive limit')
+    check(Number.isSafeInteger(q.limit) && q.limit > 0, 'invalid-argument', 'a page needs a positive limit')
     const items: Array<Doc<K>> = []
     for await (const [k, v] of sub.iterator(pageRange(q))) {
       const f = fields(k)

@@ -16,17 +16,17 @@ import type { DisputeResult, PostResult, PutResult, ReplaceResult, ResolveResult
 /** Result of one operation of a batch. */
 export type OpResult = PutResult | PostResult | DisputeResult | ResolveResult | ReplaceResult | UpdateDisputeResult | 'done' | 'conflict'
 
-/** When ok is false nothing was written: failed operations say why, the others say 'linked_failed'. */
+/** When ok is false nothing was written: failed operations say why, the others say 'linked-failed'. */
 export interface BatchOutcome<R = OpResult> {
   ok: boolean
-  results: Array<R | 'linked_failed'>
+  results: Array<R | 'linked-failed'>
 }
 
 /** One operation of a batch, run inside the commit. */
 export type Step<R extends OpResult = OpResult> = (tx: Tx, led: LedgerTx) => Promise<R>
 
 const FAILURES: ReadonlySet<OpResult> = new Set<OpResult>([
-  'conflict', 'amount_must_be_positive', 'accounts_must_differ', 'decimals_mismatch', 'unknown_account', 'currency_not_allowed', 'not_found'
+  'conflict', 'amount-must-be-positive', 'accounts-must-differ', 'decimals-mismatch', 'unknown-account', 'currency-not-allowed', 'not-found'
 ])
 
 const failed = (r: OpResult): boolean => FAILURES.has(r)
@@ -54,7 +54,7 @@ export class Engine {
       this.ledger.totals.set(b.currency, (this.ledger.totals.get(b.currency) ?? 0n) + b.net)
     }
     for (const [currency, total] of this.ledger.totals) {
-      check(total === 0n, 'ledger_unbalanced', `on open, ${currency} balances sum to ${total}`)
+      check(total === 0n, 'ledger-unbalanced', `on open, ${currency} balances sum to ${total}`)
     }
   }
 
@@ -101,7 +101,7 @@ export class Engine {
     const led = new LedgerTx(this.ledger, this.chart)
     const results: R[] = []
     for (const step of steps) results.push(await step(tx, led))
-    if (results.some(failed)) return { ok: false, results: results.map(r => failed(r) ? r : 'linked_failed') }
+    if (results.some(failed)) return { ok: false, results: results.map(r => failed(r) ? r : 'linked-failed') }
     if (tx.ops.length > 0) {
       // Nothing that would break the ledger reaches the disk: checked on the planned writes.
       await verifyLedgerPlan(tx, this.subs, led)

@@ -2,11 +2,11 @@
 // a StoreError means the caller broke a precondition or the store itself is unusable.
 
 export type StoreErrorCode =
-  | 'invalid_argument' // a key part, number or amount the store cannot represent faithfully
+  | 'invalid-argument' // a key part, number or amount the store cannot represent faithfully
   | 'closed' // the store was closed
   | 'corrupt' // a stored value does not decode
-  | 'ledger_unbalanced' // the zero-sum invariant does not hold
-  | 'ledger_invariant' // a planned ledger write breaks another invariant of the ledger (nothing was written)
+  | 'ledger-unbalanced' // the zero-sum invariant does not hold
+  | 'ledger-invariant' // a planned ledger write breaks another invariant of the ledger (nothing was written)
   | 'io' // the disk refused a read or write (the message names the cause)
   | 'full' // the disk is full: nothing was written
   | 'locked' // another process holds the data directory

@@ -9,7 +9,7 @@
 //   - an account of a single-currency kind moves in one currency;
 //   - the log and the per-account index list each new transfer once, in sequence order;
 //   - every balance changes by exactly the transfers that move it, and no component goes negative;
-//   - per currency, the changes sum to zero and so do all balances afterwards ('ledger_unbalanced').
+//   - per currency, the changes sum to zero and so do all balances afterwards ('ledger-unbalanced').
 
 import { accountKind, validDecimals, type Chart } from './chart.js'
 import { decodeJson } from './codec.js'
@@ -29,7 +29,7 @@ type Planned = Record<Part, Map<string, Uint8Array>>
 interface Movement { account: string, currency: string, debits: bigint, credits: bigint }
 
 function invariant (ok: boolean, message: string): asserts ok {
-  check(ok, 'ledger_invariant', `refused before writing: ${message}`)
+  check(ok, 'ledger-invariant', `refused before writing: ${message}`)
 }
 
 function big (s: unknown, what: string): bigint {
@@ -189,9 +189,9 @@ function checkTotals (changes: Change[], led: LedgerTx): void {
   }
   for (const currency of new Set([...sums.keys(), ...led.deltas.keys()])) {
     const sum = sums.get(currency) ?? 0n
-    check(sum === 0n, 'ledger_unbalanced', `refused before writing: ${currency} balances would change by ${sum} in sum`)
+    check(sum === 0n, 'ledger-unbalanced', `refused before writing: ${currency} balances would change by ${sum} in sum`)
     const total = (led.before.totals.get(currency) ?? 0n) + sum
-    check(total === 0n, 'ledger_unbalanced', `refused before writing: ${currency} balances would sum to ${total}`)
+    check(total === 0n, 'ledger-unbalanced', `refused before writing: ${currency} balances would sum to ${total}`)
     invariant((led.deltas.get(currency) ?? 0n) === sum, `${currency}: the planned deltas disagree with the planned balances`)
   }
 }

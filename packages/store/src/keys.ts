@@ -12,13 +12,13 @@ const WIDTH = 16 // Number.MAX_SAFE_INTEGER has 16 digits
 
 /** A non-negative safe integer as a fixed-width decimal string that sorts numerically. */
 export function pad (n: number, what: string): string {
-  check(Number.isSafeInteger(n) && n >= 0, 'invalid_argument', `${what} must be a non-negative safe integer, got ${String(n)}`)
+  check(Number.isSafeInteger(n) && n >= 0, 'invalid-argument', `${what} must be a non-negative safe integer, got ${String(n)}`)
   return String(n).padStart(WIDTH, '0')
 }
 
 /** A key part: a non-empty string without the separator. */
 export function part (s: string, what: string): string {
-  check(typeof s === 'string' && s.length > 0 && !s.includes(SEP) && !s.includes(END), 'invalid_argument', `${what} must be a non-empty string without NUL/SOH`)
+  check(typeof s === 'string' && s.length > 0 && !s.includes(SEP) && !s.includes(END), 'invalid-argument', `${what} must be a non-empty string without NUL/SOH`)
   return s
 }
 
@@ -35,10 +35,10 @@ const BORDER_JOIN = '|'
 
 /** The key of the border between two peers: both PeerIds, sorted, joined by '|'. */
 export function borderOf (a: string, b: string): string {
-  check(a !== b, 'invalid_argument', 'a border joins two different peers')
+  check(a !== b, 'invalid-argument', 'a border joins two different peers')
   for (const p of [a, b]) {
     part(p, 'PeerId')
-    check(!p.includes(BORDER_JOIN), 'invalid_argument', 'a PeerId cannot contain "|"')
+    check(!p.includes(BORDER_JOIN), 'invalid-argument', 'a PeerId cannot contain "|"')
   }
   return a < b ? a + BORDER_JOIN + b : b + BORDER_JOIN + a
 }
@@ -47,7 +47,7 @@ export function borderOf (a: string, b: string): string {
 export function peersOf (border: string): [string, string] {
   const ends = border.split(BORDER_JOIN)
   const [a, b] = ends
-  check(ends.length === 2 && a !== undefined && b !== undefined && a.length > 0 && a < b, 'invalid_argument',
+  check(ends.length === 2 && a !== undefined && b !== undefined && a.length > 0 && a < b, 'invalid-argument',
     `not a border key (two sorted PeerIds joined by "|"): ${JSON.stringify(border)}`)
   return [a, b]
 }

@@ -18,12 +18,12 @@ export class LedgerBook {
   /** Posts one transfer; a retry with the same id and fields answers 'exists' and posts nothing. */
   async post (t: Transfer): Promise<PostResult> { return await this.engine.one(this.stepPost(t)) }
 
-  /** Posts every transfer or none (then failures say why and the others 'linked_failed'). */
+  /** Posts every transfer or none (then failures say why and the others 'linked-failed'). */
   async postAll (ts: Transfer[]): Promise<BatchOutcome<PostResult>> {
     return await this.engine.commit(ts.map(t => this.stepPost(t)))
   }
 
-  /** Validated now (StoreError('invalid_argument')); planned inside the commit. */
+  /** Validated now (StoreError('invalid-argument')); planned inside the commit. */
   stepPost (t: Transfer): Step<PostResult> {
     validate(t, this.engine.chart)
     return async (tx, led) => await planPost(tx, led, this.subs, t)

@@ -65,16 +65,16 @@ export class LedgerTx {
   }
 }
 
-/** Throws StoreError('invalid_argument') on a transfer the ledger cannot represent faithfully. */
+/** Throws StoreError('invalid-argument') on a transfer the ledger cannot represent faithfully. */
 export function validate (t: Transfer, chart: Chart): void {
   part(t.id, 'transfer id')
   part(t.debit, 'debit account')
   part(t.credit, 'credit account')
   part(t.currency, 'currency')
-  check(chart.currency.test(t.currency), 'invalid_argument', `currency must match ${String(chart.currency)}, got ${JSON.stringify(t.currency)}`)
-  check(typeof t.amount === 'bigint', 'invalid_argument', 'amount must be a bigint of minor units')
-  check(validDecimals(t.decimals, chart), 'invalid_argument', `decimals must be an integer in 0..${chart.maxDecimals}`)
-  check(typeof t.ref === 'string', 'invalid_argument', 'ref must be a string')
+  check(chart.currency.test(t.currency), 'invalid-argument', `currency must match ${String(chart.currency)}, got ${JSON.stringify(t.currency)}`)
+  check(typeof t.amount === 'bigint', 'invalid-argument', 'amount must be a bigint of minor units')
+  check(validDecimals(t.decimals, chart), 'invalid-argument', `decimals must be an integer in 0..${chart.maxDecimals}`)
+  check(typeof t.ref === 'string', 'invalid-argument', 'ref must be a string')
   pad(t.time, 'time')
 }
 
@@ -118,29 +118,29 @@ async function currenciesOf (led: LedgerTx, subs: LedgerSubs, account: string): 
 async function chartRefusal (led: LedgerTx, subs: LedgerSubs, t: Transfer): Promise<PostResult | undefined> {
   for (const account of [t.debit, t.credit]) {
     const kind = accountKind(account, led.chart)
-    if (kind === undefined) return 'unknown_account'
+    if (kind === undefined) return 'unknown-account'
     if (kind.currencies === 'single') {
       const held = await currenciesOf(led, subs, account)
-      if (held.size > 0 && !held.has(t.currency)) return 'currency_not_allowed'
+      if (held.size > 0 && !held.has(t.currency)) return 'currency-not-allowed'
     }
   }
   return undefined
 }
 
-/** Plans one posting into `tx`. Throws StoreError('invalid_argument') on malformed input. */
+/** Plans one posting into `tx`. Throws StoreError('invalid-argument') on malformed input. */
 export async function planPost (tx: Tx, led: LedgerTx, subs: LedgerSubs, t: Transfer): Promise<PostResult> {
   validate(t, led.chart)
   const existing = await tx.get(subs.transfers, t.id)
   if (existing !== undefined) return sameTransfer(decodeJson<StoredTransfer>(existing), t) ? 'exists' : 'conflict'
-  if (t.amount <= 0n) return 'amount_must_be_positive'
-  if (t.debit === t.credit) return 'accounts_must_differ'
+  if (t.amount <= 0n) return 'amount-must-be-positive'
+  if (t.debit === t.credit) return 'accounts-must-differ'
   const refused = await chartRefusal(led, subs, t)
   if (refused !== undefined) return refused
   const cur = await tx.get(subs.currencies, t.currency)
   if (cur === undefined) {
     await tx.put(subs.currencies, t.currency, encodeJson({ decimals: t.decimals }), true)
   } else if (decodeJson<{ decimals: number }>(cur).decimals !== t.decimals) {
-    return 'decimals_mismatch'
+    return 'decimals-mismatch'
   }
   const seq = led.nextSeq++
   const stored: StoredTransfer = { id: t.id, debit: t.debit, credit: t.credit, amount: t.amount.toString(), currency: t.currency, decimals: t.decimals, ref: t.ref, time: t.time, seq }

@@ -29,7 +29,7 @@ function stepOrUndefined (make: () => AreaStep): AreaStep | undefined {
   try {
     return make()
   } catch (err) {
-    if (err instanceof StoreError && err.code === 'invalid_argument') return undefined
+    if (err instanceof StoreError && err.code === 'invalid-argument') return undefined
     throw err
   }
 }

@@ -6,20 +6,20 @@ import { check } from './errors.js'
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/
 
 function checkDecimals (decimals: number): void {
-  check(Number.isInteger(decimals) && decimals >= 0 && decimals <= 36, 'invalid_argument', `decimals must be an integer in 0..36, got ${String(decimals)}`)
+  check(Number.isInteger(decimals) && decimals >= 0 && decimals <= 36, 'invalid-argument', `decimals must be an integer in 0..36, got ${String(decimals)}`)
 }
 
 /**
- * "12.34" with 2 decimals -> 1234n. Throws StoreError('invalid_argument') when the string is
+ * "12.34" with 2 decimals -> 1234n. Throws StoreError('invalid-argument') when the string is
  * not a plain decimal or has non-zero digits beyond `decimals` (that would be a silent rounding).
  */
 export function toMinorUnits (decimal: string, decimals: number): bigint {
   checkDecimals(decimals)
   const m = DECIMAL.exec(decimal)
-  check(m !== null, 'invalid_argument', `not a decimal string: ${JSON.stringify(decimal)}`)
+  check(m !== null, 'invalid-argument', `not a decimal string: ${JSON.stringify(decimal)}`)
   const [, sign, whole = '', frac = ''] = m
   const kept = frac.slice(0, decimals)
-  check(/^0*$/.test(frac.slice(decimals)), 'invalid_argument', `${decimal} has more than ${decimals} decimal places`)
+  check(/^0*$/.test(frac.slice(decimals)), 'invalid-argument', `${decimal} has more than ${decimals} decimal places`)
   const units = BigInt(whole + kept.padEnd(decimals, '0'))
   return sign === '-' ? -units : units
 }

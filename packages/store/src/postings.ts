@@ -36,10 +36,10 @@ export function postingsOf (doc: SettlementStatement, books: PartyBooks): Transf
 export function postingsOf (doc: ClearingStatement, books: ClearerBooks | OperatorBooks): Transfer[]
 export function postingsOf (doc: SettlementStatement | ClearingStatement, books: Books): Transfer[] {
   if (doc.type === 'settlement-statement') {
-    check(books.of === 'party', 'invalid_argument', 'a settlement statement is posted to the books of one of its parties')
+    check(books.of === 'party', 'invalid-argument', 'a settlement statement is posted to the books of one of its parties')
     return partyPostings(doc, books.self)
   }
-  check(books.of !== 'party', 'invalid_argument', 'a clearing statement is posted to the clearer\'s or the operator\'s books')
+  check(books.of !== 'party', 'invalid-argument', 'a clearing statement is posted to the clearer\'s or the operator\'s books')
   return books.of === 'clearer' ? clearerPostings(doc) : operatorPostings(doc, books.customers)
 }
 
@@ -51,7 +51,7 @@ function signed (net: string, decimals: number): { negative: boolean, amount: bi
 function partyPostings (doc: SettlementStatement, self: string): Transfer[] {
   const b = doc.body
   const [first, second] = b.border
-  check(self === first || self === second, 'invalid_argument', `${self} is not a party to this statement`)
+  check(self === first || self === second, 'invalid-argument', `${self} is not a party to this statement`)
   const id = docId(doc)
   const { negative, amount } = signed(b.net, b.decimals) // what border[0] pays border[1]
   if (amount === 0n) return []
@@ -89,7 +89,7 @@ function clearerPostings (doc: ClearingStatement): Transfer[] {
 
 function operatorPostings (doc: ClearingStatement, customers: readonly string[]): Transfer[] {
   const b = doc.body
-  check(customers.length === b.lines.length, 'invalid_argument', `${customers.length} customers for ${b.lines.length} lines`)
+  check(customers.length === b.lines.length, 'invalid-argument', `${customers.length} customers for ${b.lines.length} lines`)
   const id = docId(doc)
   const clearer = `clearer:${b.clearer}`
   const out: Transfer[] = []
@@ -108,7 +108,7 @@ const DECIMAL = /^(-?)([0-9]+)(?:\.([0-9]+))?$/
 /** An exact decimal string scaled by 10^scale (scale at least its number of decimal places). */
 function scaled (decimal: string, scale: number): bigint {
   const m = DECIMAL.exec(decimal)
-  check(m !== null, 'invalid_argument', `not a decimal string: ${JSON.stringify(decimal)}`)
+  check(m !== null, 'invalid-argument', `not a decimal string: ${JSON.stringify(decimal)}`)
   const [, sign = '', whole = '', frac = ''] = m
   const units = BigInt(whole + frac.padEnd(scale, '0'))
   return sign === '-' ? -units : units
@@ -120,6 +120,6 @@ function sumMinorUnits (a: string, b: string, decimals: number): bigint {
   const scale = Math.max(decimals, places(a), places(b))
   const sum = scaled(a, scale) + scaled(b, scale)
   const unit = 10n ** BigInt(scale - decimals)
-  check(sum % unit === 0n, 'invalid_argument', `${a} + ${b} has more than ${decimals} decimal places`)
+  check(sum % unit === 0n, 'invalid-argument', `${a} + ${b} has more than ${decimals} decimal places`)
   return sum / unit
 }

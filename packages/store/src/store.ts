@@ -49,7 +49,8 @@ export async function openStore (opts: StoreOptions): Promise<Store> {
   let db: AnyLevel
   if ('path' in opts) {
     await mkdir(opts.path, { recursive: true }).catch((err: unknown) => { throw ioError(err, `create the data directory ${opts.path}`) })
-    db = new Level<string, Uint8Array>(opts.path)
+    // A widening, not a narrowing: TypeScript's variance check of `hooks` trips over the generic here.
+    db = new Level<string, Uint8Array>(opts.path) as AnyLevel
   } else {
     db = opts.db
   }
@@ -161,7 +162,7 @@ export class Store {
 
   /** Posts one transfer; a retry with the same id and fields answers 'exists' and posts nothing. */
   async post (t: Transfer): Promise<PostResult> { return await this.parts.ledger.post(t) }
-  /** Posts every transfer or none (then failures say why and the others 'linked_failed'). */
+  /** Posts every transfer or none (then failures say why and the others 'linked-failed'). */
   async postAll (ts: Transfer[]): Promise<BatchOutcome<PostResult>> { return await this.parts.ledger.postAll(ts) }
   async getTransfer (id: string): Promise<LedgerEntry | undefined> { return await this.parts.ledger.getTransfer(id) }
   /** Balance of one account in one currency; zeros if it never moved (decimals -1 if the currency was never posted). */

@@ -86,7 +86,7 @@ export interface ResolveInput {
 
 /** 'created' | 'exists' (that dispute is already recorded; the first detail is kept). */
 export type DisputeResult = 'created' | 'exists'
-export type ResolveResult = 'resolved' | 'already_resolved' | 'not_found'
+export type ResolveResult = 'resolved' | 'already-resolved' | 'not-found'
 
 export interface PendingRecord {
   kind: string
@@ -120,12 +120,12 @@ export type PostResult =
   | 'created'
   | 'exists' // same id, same fields: already posted
   | 'conflict' // same id, different fields
-  | 'amount_must_be_positive'
-  | 'accounts_must_differ'
-  | 'decimals_mismatch' // the currency was first posted with other decimals
-  | 'unknown_account' // the debit or credit account is not in the chart of accounts (chart.ts)
-  | 'currency_not_allowed' // an account of a single-currency kind already moves in another currency
-  | 'linked_failed' // in postAll: another transfer of the same call failed, so none was posted
+  | 'amount-must-be-positive'
+  | 'accounts-must-differ'
+  | 'decimals-mismatch' // the currency was first posted with other decimals
+  | 'unknown-account' // the debit or credit account is not in the chart of accounts (chart.ts)
+  | 'currency-not-allowed' // an account of a single-currency kind already moves in another currency
+  | 'linked-failed' // in postAll: another transfer of the same call failed, so none was posted
 
 export interface AccountBalance {
   account: string

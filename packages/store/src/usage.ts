@@ -154,7 +154,7 @@ export async function replaceUsage (tx: Tx, subs: UsageSubs, border: string, sta
   const k = usageKey(border, start)
   const held = decodeCounters(await tx.get(subs.usage, k)) ?? EMPTY_COUNTERS
   if (expectOpen && held.sealed !== undefined) return 'conflict'
-  check(typeof next.lines === 'object' && typeof next.metrics === 'object', 'invalid_argument', 'counters need lines and metrics')
+  check(typeof next.lines === 'object' && typeof next.metrics === 'object', 'invalid-argument', 'counters need lines and metrics')
   await tx.put(subs.usage, k, encodeJson({ ...next, version: held.version + 1 }))
   return 'done'
 }

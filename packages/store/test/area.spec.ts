@@ -29,12 +29,12 @@ for (const make of [memory, classic]) {
     it('refuses a value that does not fit the schema when it is added, before anything is written', async () => {
       const area = store.area(Retry)
       // @ts-expect-error: the type system refuses it too; this is what an untyped caller would get.
-      assert.throws(() => store.batch().put(area, ['x'], { state: 'later', attempts: 1 }), (e: unknown) => e instanceof StoreError && e.code === 'invalid_argument')
+      assert.throws(() => store.batch().put(area, ['x'], { state: 'later', attempts: 1 }), (e: unknown) => e instanceof StoreError && e.code === 'invalid-argument')
       assert.equal(await area.get('x'), undefined)
     })
 
     it('reports a stored value that no longer fits its schema as corrupt, and refuses one name with two specs', async () => {
-      assert.throws(() => { store.area(Retry); store.area(Loose) }, (e: unknown) => e instanceof StoreError && e.code === 'invalid_argument')
+      assert.throws(() => { store.area(Retry); store.area(Loose) }, (e: unknown) => e instanceof StoreError && e.code === 'invalid-argument')
       store = await backend.reopen(store)
       await store.batch().put(store.area(Loose), ['x'], { state: 'later' }).write()
       store = await backend.reopen(store)

@@ -49,7 +49,7 @@ describe('store: clearing and evidence areas', () => {
   it('refuses a batch state or a record that does not fit, before anything is written', async () => {
     const r = clearingRecords(store)
     // @ts-expect-error: a retrying batch needs its retry time
-    assert.throws(() => store.batch().put(r.batches, ['op', '1'], { phase: 'retrying', operator: 'op', start: 1, closeAt: 2, attempts: 1 }), (e: unknown) => e instanceof StoreError && e.code === 'invalid_argument')
+    assert.throws(() => store.batch().put(r.batches, ['op', '1'], { phase: 'retrying', operator: 'op', start: 1, closeAt: 2, attempts: 1 }), (e: unknown) => e instanceof StoreError && e.code === 'invalid-argument')
     assert.throws(() => store.batch().put(r.receipts, ['x'], { ...record, role: 'both' as 'sender' }), StoreError)
     assert.deepEqual(await r.allBatches(), [])
   })

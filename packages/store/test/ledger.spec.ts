@@ -4,7 +4,7 @@ import { MemoryLevel } from 'memory-level'
 import { openStore, StoreError, type PostResult, type Transfer } from '../src/index.js'
 import { classic, memory, type Backend } from './backends.js'
 
-const FAILS = new Set<PostResult>(['conflict', 'amount_must_be_positive', 'accounts_must_differ', 'unknown_account', 'decimals_mismatch'])
+const FAILS = new Set<PostResult>(['conflict', 'amount-must-be-positive', 'accounts-must-differ', 'unknown-account', 'decimals-mismatch'])
 /** The accounts the model knows are in the chart (the generator also sends one that is not). */
 const CHARTED = new Set(['neighbour:QmB', 'neighbour:QmC', 'interconnect:revenue', 'interconnect:expense', 'bank'])
 
@@ -29,11 +29,11 @@ class Model {
         prev.currency === t.currency && prev.decimals === t.decimals && prev.ref === t.ref && prev.time === t.time
       return same ? 'exists' : 'conflict'
     }
-    if (t.amount <= 0n) return 'amount_must_be_positive'
-    if (t.debit === t.credit) return 'accounts_must_differ'
-    if (!CHARTED.has(t.debit) || !CHARTED.has(t.credit)) return 'unknown_account'
+    if (t.amount <= 0n) return 'amount-must-be-positive'
+    if (t.debit === t.credit) return 'accounts-must-differ'
+    if (!CHARTED.has(t.debit) || !CHARTED.has(t.credit)) return 'unknown-account'
     const d = this.decimals.get(t.currency)
-    if (d !== undefined && d !== t.decimals) return 'decimals_mismatch'
+    if (d !== undefined && d !== t.decimals) return 'decimals-mismatch'
     this.decimals.set(t.currency, t.decimals)
     this.transfers.set(t.id, t)
     const k = (a: string): string => `${a}\x00${t.currency}`
@@ -74,7 +74,7 @@ describe('ledger', () => {
           const ok = expected.every(r => !FAILS.has(r))
           if (ok) model = trial
           const got = await store.postAll(o.ts)
-          assert.deepEqual(got, { ok, results: ok ? expected : expected.map(r => FAILS.has(r) ? r : 'linked_failed') })
+          assert.deepEqual(got, { ok, results: ok ? expected : expected.map(r => FAILS.has(r) ? r : 'linked-failed') })
           sent.push(...o.ts)
         } else {
           // A retry re-sends exactly something sent before: it must never post twice.
@@ -109,10 +109,10 @@ describe('ledger', () => {
       assert.equal(await store.post(t('2', 'neighbour:B', 'neighbour:BB', 200n)), 'created')
       assert.equal(await store.post(t('1', 'interconnect:expense', 'neighbour:B', 500n)), 'exists')
       assert.equal(await store.post(t('1', 'interconnect:expense', 'neighbour:B', 501n)), 'conflict')
-      assert.equal(await store.post({ ...t('3', 'bank', 'margin', 1n), decimals: 6 }), 'decimals_mismatch')
-      assert.equal(await store.post(t('3', 'bank', 'bank', 1n)), 'accounts_must_differ')
-      assert.equal(await store.post(t('3', 'bank', 'margin', 0n)), 'amount_must_be_positive')
-      assert.equal(await store.post(t('3', 'bank', 'settlement:B', 1n)), 'unknown_account')
+      assert.equal(await store.post({ ...t('3', 'bank', 'margin', 1n), decimals: 6 }), 'decimals-mismatch')
+      assert.equal(await store.post(t('3', 'bank', 'bank', 1n)), 'accounts-must-differ')
+      assert.equal(await store.post(t('3', 'bank', 'margin', 0n)), 'amount-must-be-positive')
+      assert.equal(await store.post(t('3', 'bank', 'settlement:B', 1n)), 'unknown-account')
       await assert.rejects(store.post({ ...t('3', 'bank', 'margin', 1n), amount: 1 as unknown as bigint }), StoreError)
       assert.deepEqual(await store.balance('neighbour:B', 'EUR'), { account: 'neighbour:B', currency: 'EUR', decimals: 2, debits: 200n, credits: 500n, net: -300n })
       assert.equal((await store.balance('nobody', 'EUR')).net, 0n)
@@ -122,7 +122,7 @@ describe('ledger', () => {
       assert.deepEqual((await store.balances('neighbour:B')).map(b => [b.account, b.currency]), [['neighbour:B', 'EUR']]) // no prefix bleed into neighbour:BB
       assert.equal((await store.getTransfer('2'))?.amount, 200n)
       const outcome = await store.postAll([t('4', 'bank', 'margin', 5n), t('5', 'margin', 'margin', 5n)])
-      assert.deepEqual(outcome, { ok: false, results: ['linked_failed', 'accounts_must_differ'] })
+      assert.deepEqual(outcome, { ok: false, results: ['linked-failed', 'accounts-must-differ'] })
       assert.equal(await store.getTransfer('4'), undefined)
       store = await backend.reopen(store)
       assert.deepEqual(await store.checkLedger(), { ok: true, problems: [] })
@@ -146,6 +146,6 @@ describe('ledger', () => {
     await store.close()
     // Now break the sum: a restart refuses to run on it.
     await balances.put('margin\x00EUR', { debits: '0', credits: '5', decimals: 2 })
-    await assert.rejects(openStore({ db }), (e: unknown) => e instanceof StoreError && e.code === 'ledger_unbalanced')
+    await assert.rejects(openStore({ db }), (e: unknown) => e instanceof StoreError && e.code === 'ledger-unbalanced')
   })
 })

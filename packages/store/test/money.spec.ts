@@ -19,7 +19,7 @@ describe('money: decimal strings <-> minor units', () => {
 
   it('refuses to round or guess', () => {
     for (const bad of ['1.235', '1e3', '', '.5', '1.', '+1', ' 1', '0x10', 'NaN']) {
-      assert.throws(() => toMinorUnits(bad, 2), (e: unknown) => e instanceof StoreError && e.code === 'invalid_argument', bad)
+      assert.throws(() => toMinorUnits(bad, 2), (e: unknown) => e instanceof StoreError && e.code === 'invalid-argument', bad)
     }
     assert.throws(() => toMinorUnits('1', -1), StoreError)
     assert.throws(() => fromMinorUnits(1n, 1.5), StoreError)

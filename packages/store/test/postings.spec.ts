@@ -158,9 +158,9 @@ describe('postingsOf: one statement -> postings function for the three call site
 
   it('refuses books that do not fit the statement', () => {
     const doc = settlement('1', 2)
-    assert.throws(() => postingsOf(doc, { of: 'party', self: clearerId.peerId }), (e: unknown) => e instanceof StoreError && e.code === 'invalid_argument')
+    assert.throws(() => postingsOf(doc, { of: 'party', self: clearerId.peerId }), (e: unknown) => e instanceof StoreError && e.code === 'invalid-argument')
     const cl = clearing('1', 2, [{ receipt: RECEIPTS[0] ?? '', side: 'paid', class: 'be', volume: '1', charge: '1', margin: '0', tariff: TARIFF }])
-    assert.throws(() => postingsOf(cl, { of: 'operator', customers: [] }), (e: unknown) => e instanceof StoreError && e.code === 'invalid_argument')
+    assert.throws(() => postingsOf(cl, { of: 'operator', customers: [] }), (e: unknown) => e instanceof StoreError && e.code === 'invalid-argument')
   })
 
   it('putPostedStatement stores the statement and posts it in one write; a retry writes nothing; a refused posting stores nothing', async () => {
@@ -175,7 +175,7 @@ describe('postingsOf: one statement -> postings function for the three call site
     assert.equal((await store.entries()).length, 1)
     const other = { ...record, periodStart: PERIOD.end }
     const bad = postings.map(t => ({ ...t, id: `${t.id}:2`, credit: 'revenue' }))
-    assert.deepEqual(await store.batch().putPostedStatement(other, bad).write(), { ok: false, results: ['linked_failed', 'unknown_account'] })
+    assert.deepEqual(await store.batch().putPostedStatement(other, bad).write(), { ok: false, results: ['linked-failed', 'unknown-account'] })
     assert.equal(await store.getStatement(other.border, other.periodStart), undefined)
     await store.close()
   })

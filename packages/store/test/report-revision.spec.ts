@@ -39,7 +39,7 @@ for (const backend of [memory(), classic()] as Backend[]) {
     it('replaceReport without a current report stores it; a failed replace in a batch writes nothing', async () => {
       assert.equal(await store.replaceReport(rep('r3', 3)), 'created')
       const out = await store.batch().replaceReport(rep('r2', 2)).putMeta('m', 1).write()
-      assert.deepEqual(out, { ok: false, results: ['conflict', 'linked_failed'] })
+      assert.deepEqual(out, { ok: false, results: ['conflict', 'linked-failed'] })
       assert.equal(await store.getMeta('m'), undefined)
       assert.deepEqual(await store.reportHistory(AB, 3600, A), [])
     })

@@ -84,8 +84,8 @@ for (const backend of [memory(), classic()] as Backend[]) {
       assert.equal((await store.listDisputes()).length, 3)
       assert.deepEqual((await store.listDisputes(AB)).map(x => x.kind).sort(), ['settlement', 'usage'])
       assert.equal(await store.resolveDispute({ kind: 'usage', border: AB, key: '3600', resolution: { agreed: '11' }, time: 9 }), 'resolved')
-      assert.equal(await store.resolveDispute({ kind: 'usage', border: AB, key: '3600', resolution: 'x', time: 10 }), 'already_resolved')
-      assert.equal(await store.resolveDispute({ kind: 'usage', border: AB, key: '7200', resolution: 'x', time: 10 }), 'not_found')
+      assert.equal(await store.resolveDispute({ kind: 'usage', border: AB, key: '3600', resolution: 'x', time: 10 }), 'already-resolved')
+      assert.equal(await store.resolveDispute({ kind: 'usage', border: AB, key: '7200', resolution: 'x', time: 10 }), 'not-found')
       assert.deepEqual(await store.getDispute('usage', AB, '3600'), {
         kind: 'usage', border: AB, key: '3600', detail: { ours: '10', theirs: '12' }, status: 'resolved', opened: 5, resolution: { agreed: '11' }, resolved: 9
       })
@@ -133,7 +133,7 @@ for (const backend of [memory(), classic()] as Backend[]) {
         .post({ id: 't', debit: 'bank', credit: 'margin', amount: 1n, currency: 'EUR', decimals: 2, ref: 's0', time: 1 })
         .putAttestation({ border: AB, intervalStart: 60, id: 'different', bytes: bytes(2) })
         .write()
-      assert.deepEqual(out, { ok: false, results: ['linked_failed', 'linked_failed', 'linked_failed', 'conflict'] })
+      assert.deepEqual(out, { ok: false, results: ['linked-failed', 'linked-failed', 'linked-failed', 'conflict'] })
       assert.equal(await store.getStatement(AB, 0), undefined)
       assert.deepEqual(await store.listPending('settle'), [])
       assert.deepEqual(await store.entries(), [])
@@ -144,7 +144,7 @@ for (const backend of [memory(), classic()] as Backend[]) {
     })
 
     it('rejects malformed keys with typed errors before writing', async () => {
-      const isInvalid = (e: unknown): boolean => e instanceof StoreError && e.code === 'invalid_argument'
+      const isInvalid = (e: unknown): boolean => e instanceof StoreError && e.code === 'invalid-argument'
       await assert.rejects(store.putAttestation({ border: `${B}|${A}`, intervalStart: 0, id: 'x', bytes: bytes() }), isInvalid)
       await assert.rejects(store.putAttestation({ border: AB, intervalStart: -1, id: 'x', bytes: bytes() }), isInvalid)
       await assert.rejects(store.putAttestation({ border: AB, intervalStart: 1.5, id: 'x', bytes: bytes() }), isInvalid)

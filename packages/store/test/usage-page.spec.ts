@@ -121,7 +121,7 @@ describe('store: pages', () => {
   })
 
   it('refuses a page without a positive limit', async () => {
-    await assert.rejects(store.pageStatements({ limit: 0 }), (e: unknown) => e instanceof StoreError && e.code === 'invalid_argument')
+    await assert.rejects(store.pageStatements({ limit: 0 }), (e: unknown) => e instanceof StoreError && e.code === 'invalid-argument')
   })
 })
 
