@@ -5,6 +5,7 @@
  * (a receiver refusing to pay for traffic sent to her; the sender's operator is debited). The
  * caller supplies what the check needs: the tariff in force, the consent volume already used.
  */
+import type { Refusals } from '@splitedge/wire'
 import { ZERO, add, cmp, dec, format, type Dec } from '@splitedge/model'
 import { decodeDocument, docId, err, ok, verifyDocument, type Consent, type Receipt, type Result } from '@splitedge/wire'
 import { localCharge, marginOn, percentOf, type MarginPolicy, type PricedTariff, type Role } from './pricing.js'
@@ -23,10 +24,11 @@ export interface Claim {
   evidence: Evidence
 }
 
-export type ClaimCode =
+export type ClaimCode = Refusals<
   | 'forged-receipt' | 'forged-consent' | 'not-served' | 'same-operator' | 'no-tariff' | 'unknown-class'
   | 'uncovered' | 'outside-window' | 'over-volume' | 'dispute-not-allowed' | 'future-interval' | 'replayed'
   | 'zero-charge' | 'bad-share' | 'currency-mismatch'
+>
 
 export interface ClaimRejection { code: ClaimCode, message: string }
 const refuse = (code: ClaimCode, message: string): { ok: false, error: ClaimRejection } => err({ code, message })

@@ -14,6 +14,7 @@ import {
   cosign, decodeDocument, docId, encodeDocument, sign, verifyDocument,
   type ClearingLine, type ClearingStatement, type Consent, type ConsentBody, type Identity, type Receipt, type ReceiptBody
 } from '@splitedge/wire'
+import type { Refusals } from '@splitedge/wire'
 import { borderOf, clearingKeys, clearingRecords, postingsOf, type ClearingRecords, type Store } from '@splitedge/store'
 import { ZERO, add, cmp, dec, format, formatRounded, sub, type Dec } from '@splitedge/model'
 import { decodeFrame, encodeFrame, type NetPort, type TariffView } from '@splitedge/node'
@@ -44,7 +45,7 @@ export interface ParticipantOptions {
   random?: (n: number) => Uint8Array
 }
 
-export type SettleRefusal = ClaimCode | 'malformed' | 'not-ours' | 'bad-signature' | 'no-evidence' | 'wrong-charge' | 'wrong-margin' | 'wrong-net' | 'already-settled' | 'no-tariff'
+export type SettleRefusal = ClaimCode | Refusals<'malformed' | 'not-ours' | 'bad-signature' | 'no-evidence' | 'wrong-charge' | 'wrong-margin' | 'wrong-net' | 'already-settled' | 'no-tariff'>
 
 class Refused extends Error { constructor (readonly code: SettleRefusal, message: string) { super(message) } }
 

@@ -2,7 +2,9 @@
  * Why a document was refused. Each code is a rejection reason of docs/protocol.md (or a
  * finer split of one), suitable as a metric label.
  */
-export type WireErrorCode =
+import type { Refusals } from './refusals.js'
+
+export type WireErrorCode = Refusals<
   /** Input larger than the documented limit of its type (checked before decoding). */
   | 'oversize'
   /** Not decodable as DAG-CBOR at all (truncated, bad major type, indefinite length, ...). */
@@ -29,6 +31,7 @@ export type WireErrorCode =
   | 'missing-signature'
   | 'duplicate-signer'
   | 'unexpected-signer'
+>
 
 /** A typed refusal: `code` for programs, `path` (JSON pointer into the document) and `message` for people. */
 export class WireError extends Error {

@@ -2,10 +2,11 @@
  * Acceptance rules beyond the signature (docs/protocol.md). Pure: the receiver's state and
  * the current time are arguments, and each refusal is a result code a validator can log and count.
  */
+import type { Refusals } from './refusals.js'
 import { docId } from './canonical.js'
 import type { Quote, Tariff, UsageAttestation } from './documents.js'
 
-export type RuleCode =
+export type RuleCode = Refusals<
   /** Tariff sequence not above the last accepted from its issuer. */
   | 'stale-sequence'
   /** The very version already accepted (same id): ignore rather than punish. */
@@ -24,6 +25,7 @@ export type RuleCode =
   | 'wrong-issuer'
   /** A quote past its expiry. */
   | 'expired'
+>
 
 export type Verdict = { readonly ok: true } | { readonly ok: false, readonly reason: RuleCode, readonly message: string }
 

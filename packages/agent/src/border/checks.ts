@@ -5,7 +5,7 @@
  */
 import {
   checkAttestationParties, checkReportTime, decodeDocument, docId, verifyDocument,
-  type UsageAttestation, type UsageAttestationBody, type UsageReport
+  type Refusal, type UsageAttestation, type UsageAttestationBody, type UsageReport
 } from '@splitedge/wire'
 import { HandlerError } from '@splitedge/node'
 import { borderOf } from '@splitedge/store'
@@ -18,7 +18,7 @@ import { closesAt } from './interval.js'
 
 /** A refused request or answer; as a HandlerError its reason goes back to the peer in the error frame. */
 export class ProtocolRefusal extends HandlerError {
-  constructor (readonly reason: string, message: string) { super(message) }
+  constructor (readonly reason: Refusal, message: string) { super(message) }
 }
 
 /** Why we cannot settle an interval yet, or ever; undefined when we can. */
@@ -36,7 +36,7 @@ export class BorderChecks {
   nameOf (peer: string): string { return this.c.neighbours.get(peer)?.name ?? peer }
 
   /** Count every refusal; log it at most once a minute per neighbour and reason (a skewed clock repeats one often). */
-  refuse (peer: string, kind: string, reason: string, message: string): ProtocolRefusal {
+  refuse (peer: string, kind: string, reason: Refusal, message: string): ProtocolRefusal {
     this.c.metrics.rejected.inc({ kind, reason })
     if (this.c.skew.shouldLog(`refused:${peer}:${kind}:${reason}`)) this.c.log.warn({ peer: this.nameOf(peer), kind, reason }, `rejected: ${message}`)
     return new ProtocolRefusal(reason, `${reason}: ${message}`)

@@ -3,12 +3,13 @@
  * ask for, what it gets back, and the pure construction of the revised report's body.
  */
 import type { UsageReport, UsageReportBody } from '@splitedge/wire'
+import type { Refusals } from '@splitedge/wire'
 import type { MetricInput, UsageLineInput } from '../usage/types.js'
 
 /** Adopt the neighbour's reported figures, or give our corrected absolute figures. */
 export type ReviseInput = { accept: true } | { lines: UsageLineInput[] }
 
-export type ReviseRefusal = 'unknown-neighbour' | 'not-disputed' | 'settled' | 'no-reports' | 'bad-figures' | 'conflict'
+export type ReviseRefusal = Refusals<'unknown-neighbour' | 'not-disputed' | 'settled' | 'no-reports' | 'bad-figures' | 'conflict'>
 
 export type ReviseOutcome =
   | { ok: true, report: string, revision: number, lines: UsageReportBody['lines'], metrics: UsageReportBody['metrics'] }

@@ -4,7 +4,7 @@
  * it), and the settlement dispute listing the lines that differ. `stamp` adds the period's new
  * state to the same write.
  */
-import { decodeDocument, docId, encodeDocument, verifyDocument, type SettlementStatement, type SettlementStatementBody } from '@splitedge/wire'
+import { decodeDocument, docId, type Refusal, encodeDocument, verifyDocument, type SettlementStatement, type SettlementStatementBody } from '@splitedge/wire'
 import { borderOf, postingsOf, type Json } from '@splitedge/store'
 import { sortedPair } from '../context.js'
 import type { Period } from '../clock/intervals.js'
@@ -21,7 +21,7 @@ export class SettleRecords {
 
   nameOf (peer: string): string { return this.c.neighbours.get(peer)?.name ?? peer }
 
-  refuse (reason: string, message: string): ProtocolRefusal {
+  refuse (reason: Refusal, message: string): ProtocolRefusal {
     this.c.metrics.rejected.inc({ kind: 'settlement-statement', reason })
     this.c.log.warn({ reason }, `statement rejected: ${message}`)
     return new ProtocolRefusal(reason, `${reason}: ${message}`)

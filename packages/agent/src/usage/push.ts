@@ -5,6 +5,7 @@
  * is checked by the intake afterwards.
  */
 import { createHash } from 'node:crypto'
+import type { Refusals } from '@splitedge/wire'
 import { isDecimalText } from '@splitedge/model'
 import { intervalStartOf } from '../clock/intervals.js'
 import { volumeProblem } from './counters.js'
@@ -37,9 +38,10 @@ export interface MetricPush {
 }
 
 /** Refusal codes of the intake; the HTTP layer maps each to a status (http/errors.ts). */
-export type UsageErrorCode =
+export type UsageErrorCode = Refusals<
   | 'invalid' | 'unknown-neighbour' | 'in-future' | 'interval-closed' | 'before-border' | 'unpriced-class'
   | 'over-limit' | 'key-reused' | 'storage-full' | 'storage-failed'
+>
 
 export class UsageError extends Error {
   constructor (readonly code: UsageErrorCode, readonly field: string, message: string) {

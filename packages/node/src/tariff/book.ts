@@ -8,6 +8,7 @@
  *     await book.start()
  */
 import { checkTariffSuccession, checkTopicIssuer, decodeDocument, docId, verifyDocument, type Tariff } from '@splitedge/wire'
+import type { Refusal } from '@splitedge/wire'
 import type { PricingTariff } from '@splitedge/model'
 import type { TariffRecord } from '@splitedge/store'
 import { PROTOCOLS } from '../frames.js'
@@ -125,7 +126,7 @@ export class TariffBook {
   }
 
   /** Count a rejection; log it (once a minute per issuer and reason), or note an ignored one at debug. */
-  private reject (issuer: string, via: Via, reason: string, message: string, verdict: 'reject' | 'ignore' = 'reject'): IngestResult {
+  private reject (issuer: string, via: Via, reason: Refusal, message: string, verdict: 'reject' | 'ignore' = 'reject'): IngestResult {
     this.c.counters.rejected.inc({ kind: 'tariff', reason })
     if (verdict === 'reject' && this.logNow(`${issuer}:${reason}`)) this.c.log.warn({ issuer, via, reason }, `tariff rejected: ${message}`)
     else this.c.log.debug({ issuer, via, reason }, `tariff ignored: ${message}`)
