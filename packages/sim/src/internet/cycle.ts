@@ -5,7 +5,6 @@
  * bytes, signatures, CPU and stored bytes are counted, to compare its cost with its degree.
  */
 import { createHash } from 'node:crypto'
-import { MemoryLevel } from 'memory-level'
 import { pino } from 'pino'
 import { Agent, checkConfig, type AgentConfig } from '@splitedge/agent'
 import { identityFromSeed, type Identity } from '@splitedge/wire'
@@ -14,6 +13,7 @@ import { seededRng } from '../rng.js'
 import { degrees } from '../topology.js'
 import { EventQueue, settle } from '../world/time.js'
 import { NO_FAULTS, SimNetwork } from '../world/net.js'
+import { SimLevel } from '../world/level.js'
 import { internetGraph, type InternetGraph } from './graph.js'
 import { layerOf, neighbourStatuses, tariffOf, type Link } from './relations.js'
 import { countingIdentity, countingPort, zeroCost, type AgentCost } from './counting.js'
@@ -78,15 +78,17 @@ async function startAll (g: InternetGraph, o: Required<Omit<InternetCycleOptions
   const links = neighbourStatuses(g)
   const up = new Set<string>()
   const members: Member[] = []
+  // One silent logger for all: a logger per agent is memory per agent, and nothing is written.
+  const logger = pino({ level: 'silent' })
   for (let i = 0; i < g.n; i++) {
     const t = process.cpuUsage()
     const cost = zeroCost()
     const identity = countingIdentity(ids[i] as Identity, cost)
     const mine = links[i] as Link[]
     const neighbours = mine.map(l => (ids[l.peer] as Identity).peerId)
-    const store = await openStore({ db: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }) })
+    const store = await openStore({ db: new SimLevel() })
     const agent = await Agent.start({
-      config: configOf(i, mine, ids, o.intervalMs, o.periodIntervals, o.seed), identity, store, logger: pino({ level: 'silent' }), http: false,
+      config: configOf(i, mine, ids, o.intervalMs, o.periodIntervals, o.seed), identity, store, logger, http: false,
       now: () => queue.now(), net: countingPort(network.port(identity.peerId), cost, neighbours, up, identity.peerId),
       scheduler: queue.scheduler(`tick a${i}`), tickMs: Math.floor(o.intervalMs / 4)
     })
