@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { pino } from 'pino'
-import { Agent, checkConfig, type AgentConfig } from '@splitedge/agent'
+import { Agent, checkConfig, createMetrics, type AgentConfig } from '@splitedge/agent'
 import { identityFromSeed, type Identity } from '@splitedge/wire'
 import { borderOf, openStore, type Store } from '@splitedge/store'
 import { seededRng } from '../rng.js'
@@ -78,8 +78,8 @@ async function startAll (g: InternetGraph, o: Required<Omit<InternetCycleOptions
   const links = neighbourStatuses(g)
   const up = new Set<string>()
   const members: Member[] = []
-  // One silent logger for all: a logger per agent is memory per agent, and nothing is written.
-  const logger = pino({ level: 'silent' })
+  // One silent logger and one metrics registry for all: one per agent is memory per agent.
+  const [logger, metrics] = [pino({ level: 'silent' }), createMetrics()]
   for (let i = 0; i < g.n; i++) {
     const t = process.cpuUsage()
     const cost = zeroCost()
@@ -88,7 +88,7 @@ async function startAll (g: InternetGraph, o: Required<Omit<InternetCycleOptions
     const neighbours = mine.map(l => (ids[l.peer] as Identity).peerId)
     const store = await openStore({ db: new SimLevel() })
     const agent = await Agent.start({
-      config: configOf(i, mine, ids, o.intervalMs, o.periodIntervals, o.seed), identity, store, logger, http: false,
+      config: configOf(i, mine, ids, o.intervalMs, o.periodIntervals, o.seed), identity, store, logger, metrics, http: false,
       now: () => queue.now(), net: countingPort(network.port(identity.peerId), cost, neighbours, up, identity.peerId),
       scheduler: queue.scheduler(`tick a${i}`), tickMs: Math.floor(o.intervalMs / 4)
     })

@@ -3,7 +3,8 @@
  * the traffic, the latencies and every fault; the run ends with the checkers of checkers.ts and a
  * summary. The same seed replays the same run, event for event.
  */
-import { DEFECTS, type Defect } from '@splitedge/agent'
+import { pino } from 'pino'
+import { DEFECTS, createMetrics, type Defect } from '@splitedge/agent'
 import type { Store } from '@splitedge/store'
 import { below, seededRng, type Rng } from '../rng.js'
 import { EventQueue, settle } from '../world/time.js'
@@ -142,7 +143,7 @@ export async function runVopr (opts: VoprOptions): Promise<VoprResult> {
   for (const [a, b] of edges) network.link((nodes[a] as SimNode).identity.peerId, (nodes[b] as SimNode).identity.peerId)
   if (faults.has('skew')) for (const n of nodes) n.skewMs = Math.floor((rng() * 2 - 1) * CLOCK_ALLOWANCE_MS * 0.4)
   const baseSkew = nodes.map(n => n.skewMs)
-  const w: NodeWorld = { queue, network, nodes, edges, defects: new Set(opts.break !== undefined ? [opts.break] : []) }
+  const w: NodeWorld = { queue, network, nodes, edges, defects: new Set(opts.break !== undefined ? [opts.break] : []), logger: pino({ level: 'silent' }), metrics: createMetrics() }
   for (const n of nodes) await startNode(w, n)
   const counts: Record<string, number> = {}
   const first = Math.ceil((START + INTERVAL_MS) / INTERVAL_MS) * INTERVAL_MS
