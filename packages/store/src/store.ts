@@ -9,7 +9,7 @@ import { decodeEnvelope, decodeJson, encodeEnvelope, encodeJson, type Json } fro
 import { check, StoreError } from './errors.js'
 import { border as checkBorder, join, pad, part, SEP, under } from './keys.js'
 import { decodeBalance, LedgerTx, planPost, toEntry, type LedgerState, type LedgerSubs, type StoredTransfer } from './ledger.js'
-import { Tx, type AnyLevel, type Sub } from './tx.js'
+import { PrefixSub, Tx, type AnyLevel, type Sub } from './tx.js'
 import { closeUsage, decodeCounters, planUsage, replaceUsage, sealUsage, usageKey, type AddUsageResult, type UsageCounters, type UsagePlan } from './usage.js'
 import type {
   AccountBalance, AttestationRecord, DisputeInput, DisputeRecord, DisputeResult, LedgerCheck, LedgerEntry,
@@ -17,7 +17,11 @@ import type {
   TariffRecord, Transfer, UpdateDisputeResult
 } from './types.js'
 
-export type StoreOptions = { path: string } | { db: AnyLevel }
+/**
+ * `prefixed`: each record kind is a key prefix of `db` (the same keys) rather than a sublevel: no
+ * sublevel objects, for processes that hold thousands of stores (the simulator).
+ */
+export type StoreOptions = { path: string } | { db: AnyLevel, prefixed?: boolean }
 
 /** A page request: at most `limit` records after the cursor `after`, optionally of one border and time range. */
 export interface PageQuery { limit: number, after?: string, border?: string, from?: number, to?: number }
@@ -107,7 +111,7 @@ export async function openStore (opts: StoreOptions): Promise<Store> {
   await db.open().catch((err: unknown) => { throw openError(err, 'path' in opts ? opts.path : '(in-memory database)') })
   const subs = {} as Subs
   for (const [field, name] of Object.entries(SUBLEVELS) as Array<[keyof Subs, string]>) {
-    subs[field] = db.sublevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    subs[field] = 'db' in opts && opts.prefixed === true ? new PrefixSub(db, name) : db.sublevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
   }
   const store = new Store(db, owned, subs)
   await store.load()

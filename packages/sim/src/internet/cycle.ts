@@ -86,7 +86,7 @@ async function startAll (g: InternetGraph, o: Required<Omit<InternetCycleOptions
     const identity = countingIdentity(ids[i] as Identity, cost)
     const mine = links[i] as Link[]
     const neighbours = mine.map(l => (ids[l.peer] as Identity).peerId)
-    const store = await openStore({ db: new SimLevel() })
+    const store = await openStore({ db: new SimLevel(), prefixed: true })
     const agent = await Agent.start({
       config: configOf(i, mine, ids, o.intervalMs, o.periodIntervals, o.seed), identity, store, logger, metrics, http: false,
       now: () => queue.now(), net: countingPort(network.port(identity.peerId), cost, neighbours, up, identity.peerId),

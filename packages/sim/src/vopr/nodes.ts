@@ -90,7 +90,7 @@ export interface NodeWorld { queue: EventQueue, network: SimNetwork, nodes: SimN
 
 /** Start (or restart) a node's agent over its database. */
 export async function startNode (w: NodeWorld, node: SimNode): Promise<void> {
-  const store = await openStore({ db: node.db })
+  const store = await openStore({ db: node.db, prefixed: true })
   const port = w.network.port(node.identity.peerId)
   const agent = await Agent.start({
     config: configOf(node, w.nodes, w.edges), identity: node.identity, store, logger: w.logger, metrics: w.metrics, http: false,

@@ -81,7 +81,7 @@ export async function runWorld (opts: WorldOptions): Promise<WorldResult> {
   const [logger, metrics] = [pino({ level: 'silent' }), createMetrics()]
   for (let i = 0; i < o.agents; i++) {
     const identity = ids[i] as Identity
-    const store = await openStore({ db: new SimLevel() })
+    const store = await openStore({ db: new SimLevel(), prefixed: true })
     const agent = await Agent.start({
       config: configOf(i, ids, edges, o), identity, store, logger, metrics, http: false,
       now: () => queue.now(), net: network.port(identity.peerId), scheduler: queue.scheduler(`tick a${i}`), tickMs: Math.floor(o.intervalMs / 4)
