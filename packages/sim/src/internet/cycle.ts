@@ -164,6 +164,7 @@ async function drive (queue: EventQueue, members: Member[], g: InternetGraph, pe
       if (left === 0) break
       nextCheck += intervalMs
     }
+    if (queue.steps % 200_000 === 0 && queue.steps > 0) progress(`t+${(at - period.start) / 1000}s: ${queue.steps} events, ${queue.pending} pending`)
     const label = queue.nextLabel() as string
     const t = process.cpuUsage()
     queue.step()
