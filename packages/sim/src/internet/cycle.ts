@@ -47,6 +47,8 @@ export interface InternetCycleResult {
   events: number
   /** CPU of events no agent owns (timeouts that found their request answered). */
   unattributedCpuMs: number
+  /** CPU ms and events by kind of event (the first word of its label: tick, deliver, answer, gossip, ...). */
+  byKind: Record<string, { events: number, cpuMs: number }>
   logDigest: string
 }
 
@@ -137,7 +139,7 @@ export async function runInternetCycle (opts: InternetCycleOptions): Promise<Int
     n: g.n, seed: o.seed, borders: g.edges.length, maxDegree: Math.max(...deg),
     agents: members.map((m, i) => ({ index: i, degree: deg[i] as number, layer: layerOf(g, i), ...snapshot(m) })),
     tariffPhase: run.tariffPhase, period, unsettled, attestations, events: queue.steps,
-    unattributedCpuMs: run.unattributedCpuMs,
+    unattributedCpuMs: run.unattributedCpuMs, byKind: run.byKind,
     logDigest: queue.logDigest()
   }
 }
@@ -147,12 +149,13 @@ export async function runInternetCycle (opts: InternetCycleOptions): Promise<Int
  * once it can be), or a generous horizon passes. Each event's CPU, with the work it starts,
  * goes to the agent it runs for.
  */
-async function drive (queue: EventQueue, members: Member[], g: InternetGraph, period: { start: number, end: number }, intervalMs: number, progress: (l: string) => void): Promise<{ tariffPhase: AgentCost[], unattributedCpuMs: number }> {
+async function drive (queue: EventQueue, members: Member[], g: InternetGraph, period: { start: number, end: number }, intervalMs: number, progress: (l: string) => void): Promise<{ tariffPhase: AgentCost[], unattributedCpuMs: number, byKind: InternetCycleResult['byKind'] }> {
   const owner = ownerOf(members)
   const horizon = period.end + 6 * intervalMs
   let tariffPhase: AgentCost[] | undefined
   let nextCheck = period.end + intervalMs
   let unattributedCpuMs = 0
+  const byKind: InternetCycleResult['byKind'] = {}
   for (;;) {
     const at = queue.peek()
     if (at === undefined || at > horizon) break
@@ -169,11 +172,14 @@ async function drive (queue: EventQueue, members: Member[], g: InternetGraph, pe
     const t = process.cpuUsage()
     queue.step()
     await settle(queue)
-    const who = owner(label)
-    if (who === undefined) unattributedCpuMs += cpuMsSince(t)
-    else (members[who] as Member).cost.cpuMs += cpuMsSince(t)
+    const [who, ms] = [owner(label), cpuMsSince(t)]
+    if (who === undefined) unattributedCpuMs += ms
+    else (members[who] as Member).cost.cpuMs += ms
+    const kind = byKind[label.slice(0, label.indexOf(' '))] ??= { events: 0, cpuMs: 0 }
+    kind.events++
+    kind.cpuMs += ms
   }
-  return { tariffPhase: tariffPhase ?? members.map(snapshot), unattributedCpuMs }
+  return { tariffPhase: tariffPhase ?? members.map(snapshot), unattributedCpuMs, byKind }
 }
 
 /** Borders where the period is not settled on both sides with the same bytes; and attestations held. */
