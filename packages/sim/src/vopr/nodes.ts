@@ -78,11 +78,20 @@ function configOf (node: SimNode, nodes: SimNode[], edges: Array<[number, number
   }, '/')
 }
 
-/** A scheduler whose ticks stop when the node's generation moves on (the process died). */
+/**
+ * A scheduler whose ticks stop when the node's generation moves on (the process died): the first
+ * tick after a crash ends the chain, so a node restarted many times does not leave a chain of
+ * empty ticks per past life on the queue.
+ */
 function gated (queue: EventQueue, node: SimNode): Scheduler {
   const generation = node.generation
   const inner = queue.scheduler(`tick ${node.name}`)
-  return { every: (ms, fn) => inner.every(ms, () => { if (node.generation === generation) fn() }) }
+  return {
+    every: (ms, fn) => {
+      const stop = inner.every(ms, () => { if (node.generation === generation) fn(); else stop() })
+      return stop
+    }
+  }
 }
 
 /** What every node of a run shares; one logger and one metrics registry for all (a registry per restart cost memory and time). */

@@ -109,7 +109,7 @@ async function runUntil (queue: EventQueue, rng: Rng, until: number, progress?: 
     const next = queue.peek()
     const crashNext = next === queue.now() && /^crash /.test(queue.nextLabel() ?? '')
     // Before a crash at the same instant, let the previous work run only a seeded part of the way.
-    await settle(queue, crashNext ? below(rng, 3) : 3)
+    await settle(queue, crashNext ? below(rng, 3) : 1)
     if (++n % 500 === 0) progress?.(queue.now())
   }
 }

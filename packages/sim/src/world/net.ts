@@ -122,8 +122,8 @@ export class SimNetwork {
   private async request (from: string, to: string, protocol: string, bytes: Uint8Array, opts: { maxResponseBytes: number, timeoutMs: number }): Promise<Uint8Array> {
     return await new Promise<Uint8Array>((resolve, reject) => {
       let done = false
-      const finish = (f: () => void): void => { if (!done) { done = true; f() } }
-      this.queue.after(opts.timeoutMs, `timeout ${protocol}`, () => finish(() => reject(new net.RequestError('timeout', `no answer within ${opts.timeoutMs} ms`))))
+      const finish = (f: () => void): void => { if (!done) { done = true; cancelTimeout(); f() } }
+      const cancelTimeout = this.queue.after(opts.timeoutMs, `timeout ${protocol}`, () => finish(() => reject(new net.RequestError('timeout', `no answer within ${opts.timeoutMs} ms`))))
       if (!this.reachable(from, to)) { this.queue.after(1, `unreachable ${protocol}`, () => finish(() => reject(new net.RequestError('unreachable', `${to} is not reachable`)))); return }
       this.sent.requests++
       if (this.lost()) return
