@@ -43,6 +43,11 @@ export interface AgentOptions {
   net?: NetPort
   /** When periodic work runs; default: system timers. */
   scheduler?: Scheduler
+  /**
+   * Metrics to count into; default: a registry of this agent's own. The simulator gives many agents
+   * one, since a registry per agent is memory per agent (and time at every restart).
+   */
+  metrics?: AgentMetrics
   /** Simulator only: deliberate defects (see context.ts DEFECTS). */
   defects?: ReadonlySet<Defect>
   /** Tests and the simulator: told of every lifecycle effect after it ran (a throw stops the run there). */
@@ -166,7 +171,7 @@ export class Agent {
     let agent: Agent | undefined
     try {
       await store.claimOwner(identity.peerId)
-      const metrics: AgentMetrics = createMetrics({ defaultMetrics: opts.store === undefined })
+      const metrics: AgentMetrics = opts.metrics ?? createMetrics({ defaultMetrics: opts.store === undefined })
       if (net === undefined) {
         node = await createNode({ privateKey: identity.privateKey, listen: config.listen, transport: config.transport, gossip: neighbourOnlyGossip(config) })
         restrictRelay(node, tariffRelayPolicy(config, identity.peerId))

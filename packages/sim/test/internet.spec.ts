@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { resolveWeights } from '@splitedge/model'
-import { degreeBuckets, degrees, internetGraph, isConnected, minus, neighbourStatuses, runInternetCycle, seededRng, summarize, tariffOf, type InternetGraph } from '../src/index.js'
+import { degreeBuckets, degrees, internetGraph, isConnected, minus, nIndependence, neighbourStatuses, runInternetCycle, seededRng, summarize, tariffOf, type InternetGraph } from '../src/index.js'
 
 /** Depth-first search over customer-to-provider arcs: true if some provider chain loops. */
 function hasProviderCycle (g: InternetGraph): boolean {
@@ -109,5 +109,18 @@ describe('sim: one settlement cycle over the internet graph', function () {
     const buckets = degreeBuckets(minus(r.agents, r.tariffPhase))
     const sig = buckets.map(b => b.perBorder.signatures)
     assert.ok(Math.max(...sig) / Math.min(...sig) <= 1.5, JSON.stringify(sig))
+    // Every request's timeout was cancelled by its answer or ran as the request's failure: none is left to run.
+    assert.equal(r.byKind.timeout, undefined, JSON.stringify(r.byKind))
+    assert.ok((r.byKind.deliver?.events ?? 0) > 0 && (r.byKind.tick?.events ?? 0) > 0)
+  })
+
+  it('compares the cost at equal degree across N, bucket by bucket, leaving out buckets with few agents', () => {
+    const cost = (degree: number, k: number): { degree: number, messages: number, bytes: number, signatures: number, cpuMs: number, storedBytes: number, storedKeys: number } =>
+      ({ degree, messages: 10 * degree * k, bytes: 100 * degree, signatures: 6 * degree, cpuMs: 9 * degree * k, storedBytes: 50 * degree, storedKeys: degree })
+    const small = degreeBuckets([1, 1, 1, 2, 2, 2, 40].map(d => cost(d, 1)))
+    const large = degreeBuckets([1, 1, 1, 2, 2, 2, 2, 900].map(d => cost(d, d === 2 ? 1.2 : 1)))
+    const c = nIndependence(small, large)
+    assert.deepEqual(c.buckets.map(b => [b.lo, b.hi]), [[1, 1], [2, 2]])
+    assert.ok(Math.abs(c.ratio.cpuMs - 1.2) < 1e-9 && Math.abs(c.ratio.messages - 1.2) < 1e-9 && c.ratio.bytes === 1)
   })
 })

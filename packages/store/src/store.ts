@@ -38,8 +38,12 @@ export { StoreBatch } from './batch.js'
 export type { BatchOutcome, OpResult } from './engine.js'
 export type { Page, PageQuery } from './documents.js'
 
-/** Where the store lives; `chart` narrows the chart of accounts (default CHART, chart.ts). */
-export type StoreOptions = ({ path: string } | { db: AnyLevel }) & { chart?: Chart }
+/**
+ * Where the store lives; `chart` narrows the chart of accounts (default CHART, chart.ts).
+ * `prefixed`: each record kind is a key prefix of `db` (the same keys) rather than a sublevel: no
+ * sublevel objects, for processes that hold thousands of stores (the simulator).
+ */
+export type StoreOptions = ({ path: string } | { db: AnyLevel, prefixed?: boolean }) & { chart?: Chart }
 
 /**
  * Opens a store. With `path`, creates the directory and opens LevelDB there (the store closes it);
@@ -55,7 +59,7 @@ export async function openStore (opts: StoreOptions): Promise<Store> {
     db = opts.db
   }
   await db.open().catch((err: unknown) => { throw openError(err, 'path' in opts ? opts.path : '(in-memory database)') })
-  const engine = new Engine(db, 'path' in opts, openSubs(db), opts.chart)
+  const engine = new Engine(db, 'path' in opts, openSubs(db, 'db' in opts && opts.prefixed === true), opts.chart)
   const store = new Store(engine)
   await store.load()
   return store

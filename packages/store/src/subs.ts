@@ -1,7 +1,7 @@
 // The sublevels of one store database: one per record kind, every value raw bytes.
 
 import type { LedgerSubs } from './ledger.js'
-import type { AnyLevel, Sub } from './tx.js'
+import { PrefixSub, type AnyLevel, type Sub } from './tx.js'
 
 export interface Subs extends LedgerSubs {
   /** issuer \0 seq -> TariffMeta */
@@ -52,9 +52,9 @@ const SUBLEVELS: Record<keyof Subs, string> = {
 
 const sub = (db: AnyLevel, name: string): Sub => db.sublevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
 
-/** The sublevels of `db` (opened). */
-export function openSubs (db: AnyLevel): Subs {
-  const s = (field: keyof Subs): Sub => sub(db, SUBLEVELS[field])
+/** The sublevels of `db` (opened); with `prefixed`, key prefixes of `db` itself (see StoreOptions). */
+export function openSubs (db: AnyLevel, prefixed = false): Subs {
+  const s = (field: keyof Subs): Sub => prefixed ? new PrefixSub(db, SUBLEVELS[field]) : sub(db, SUBLEVELS[field])
   return {
     tariffs: s('tariffs'),
     tariffDocs: s('tariffDocs'),

@@ -1,15 +1,66 @@
 // A write transaction: point reads see the transaction's own earlier writes, and every write
 // is collected into one batch that the store commits atomically (or drops, if any step failed).
 
-import type { AbstractBatchOperation, AbstractLevel, AbstractSublevel } from 'abstract-level'
+import { AbstractSublevel, type AbstractBatchOperation, type AbstractLevel } from 'abstract-level'
 import { utf8Length } from './codec.js'
 
 // The backend's storage format differs (classic-level, memory-level, ...); we only use bytes.
 export type AnyLevel = AbstractLevel<any, any, any>
-export type Sub = AbstractSublevel<AnyLevel, any, string, Uint8Array>
+
+export interface KeyRange { gt?: string, gte?: string, lt?: string, lte?: string, reverse?: boolean, limit?: number }
+
+/** One record kind's keys: an abstract-level sublevel, or a PrefixSub of the root (openStore's `prefixed`). */
+export interface Sub {
+  readonly prefix: string
+  get: (key: string) => Promise<Uint8Array | undefined>
+  getMany: (keys: string[]) => Promise<Array<Uint8Array | undefined>>
+  keys: (range?: KeyRange) => AsyncIterable<string>
+  values: (range?: KeyRange) => AsyncIterable<Uint8Array>
+  iterator: (range?: KeyRange) => AsyncIterable<[string, Uint8Array]>
+}
+
+const ENC = { keyEncoding: 'utf8', valueEncoding: 'view' } as const
+
+/**
+ * A record kind as the key prefix `!name!` of the root database: the keys a sublevel of that name
+ * writes, without a sublevel object (several KB each, per kind and store: memory per agent when a
+ * process holds thousands of stores, as the simulator does).
+ */
+export class PrefixSub implements Sub {
+  readonly prefix: string
+  private readonly end: string
+  constructor (readonly db: AnyLevel, name: string) {
+    this.prefix = `!${name}!`
+    this.end = `!${name}"`
+  }
+
+  async get (key: string): Promise<Uint8Array | undefined> { return await this.db.get(this.prefix + key, ENC) }
+  async getMany (keys: string[]): Promise<Array<Uint8Array | undefined>> { return await this.db.getMany(keys.map(k => this.prefix + k), ENC) }
+
+  private range (r: KeyRange = {}): KeyRange & typeof ENC {
+    const p = this.prefix
+    const out: KeyRange & typeof ENC = { ...ENC }
+    if (r.gt !== undefined) out.gt = p + r.gt
+    else out.gte = p + (r.gte ?? '')
+    if (r.lt !== undefined) out.lt = p + r.lt
+    else if (r.lte !== undefined) out.lte = p + r.lte
+    else out.lt = this.end
+    if (r.reverse !== undefined) out.reverse = r.reverse
+    if (r.limit !== undefined) out.limit = r.limit
+    return out
+  }
+
+  async * keys (r?: KeyRange): AsyncIterable<string> { for await (const k of this.db.keys(this.range(r))) yield (k as string).slice(this.prefix.length) }
+  async * values (r?: KeyRange): AsyncIterable<Uint8Array> { for await (const v of this.db.values(this.range(r))) yield v }
+  async * iterator (r?: KeyRange): AsyncIterable<[string, Uint8Array]> { for await (const [k, v] of this.db.iterator(this.range(r))) yield [(k as string).slice(this.prefix.length), v] }
+}
+
+type Op = AbstractBatchOperation<AnyLevel, string, Uint8Array>
+const putOp = (sub: Sub, key: string, value: Uint8Array): Op => sub instanceof AbstractSublevel ? { type: 'put', sublevel: sub, key, value } : { type: 'put', key: sub.prefix + key, value, ...ENC }
+const delOp = (sub: Sub, key: string): Op => sub instanceof AbstractSublevel ? { type: 'del', sublevel: sub, key } : { type: 'del', key: sub.prefix + key, keyEncoding: 'utf8' }
 
 export class Tx {
-  readonly ops: Array<AbstractBatchOperation<AnyLevel, string, Uint8Array>> = []
+  readonly ops: Op[] = []
   /** Net change of the number of keys if this transaction commits. */
   keyDelta = 0
   bytes = 0
@@ -46,14 +97,14 @@ export class Tx {
   async put (sub: Sub, key: string, value: Uint8Array, fresh = false): Promise<void> {
     if (fresh || (await this.get(sub, key)) === undefined) this.keyDelta++
     this.local(sub).set(key, value)
-    this.ops.push({ type: 'put', sublevel: sub, key, value })
+    this.ops.push(putOp(sub, key, value))
     this.bytes += utf8Length(sub.prefix) + utf8Length(key) + value.length
   }
 
   async del (sub: Sub, key: string): Promise<void> {
     if ((await this.get(sub, key)) !== undefined) this.keyDelta--
     this.local(sub).set(key, null)
-    this.ops.push({ type: 'del', sublevel: sub, key })
+    this.ops.push(delOp(sub, key))
   }
 
   private local (sub: Sub): Map<string, Uint8Array | null> {

@@ -41,13 +41,14 @@ export function classic (): Backend {
   }
 }
 
-export function memory (): Backend {
+/** `prefixed`: record kinds as key prefixes of the root, as the simulator opens its stores. */
+export function memory (prefixed = false): Backend {
   const dbs = new WeakMap<Store, MemoryLevel<string, string>>()
   return {
-    name: 'memory-level',
+    name: prefixed ? 'memory-level, prefixed' : 'memory-level',
     async fresh () {
       const db = new MemoryLevel<string, string>()
-      const s = await openStore({ db })
+      const s = await openStore({ db, prefixed })
       dbs.set(s, db)
       return s
     },
@@ -55,7 +56,7 @@ export function memory (): Backend {
       const db = dbs.get(store)
       if (db === undefined) throw new Error('not a store from this backend')
       await store.close() // leaves the caller's db open, as a simulator would
-      const s = await openStore({ db })
+      const s = await openStore({ db, prefixed })
       dbs.set(s, db)
       return s
     },

@@ -100,7 +100,7 @@ describe('ledger', () => {
     }), { numRuns: 150 })
   })
 
-  for (const backend of [memory(), classic()] as Backend[]) {
+  for (const backend of [memory(), memory(true), classic()] as Backend[]) {
     it(`posts, lists per account and restores on ${backend.name}`, async () => {
       let store = await backend.fresh()
       const t = (id: string, debit: string, credit: string, amount: bigint): Transfer =>

@@ -11,7 +11,7 @@ const AB = borderOf(A, B)
 const rep = (id: string, revision?: number): ReportRecord =>
   ({ border: AB, intervalStart: 3600, reporter: A, id, bytes: new Uint8Array([id.length, revision ?? 0]), ...(revision !== undefined ? { revision } : {}) })
 
-for (const backend of [memory(), classic()] as Backend[]) {
+for (const backend of [memory(), memory(true), classic()] as Backend[]) {
   describe(`store on ${backend.name}: report revisions and dispute updates`, () => {
     let store: Store
     beforeEach(async () => { store = await backend.fresh() })

@@ -12,7 +12,7 @@ const bytes = (...xs: number[]): Uint8Array => new Uint8Array(xs)
 const tariff = (issuer: string, seq: number, effective: number): TariffRecord =>
   ({ issuer, seq, id: `bafy-${issuer}-${seq}`, effective, bytes: bytes(seq, effective % 256) })
 
-for (const backend of [memory(), classic()] as Backend[]) {
+for (const backend of [memory(), memory(true), classic()] as Backend[]) {
   describe(`store on ${backend.name}`, () => {
     let store: Store
     beforeEach(async () => { store = await backend.fresh() })

@@ -55,3 +55,31 @@ export function minus (total: CostRow[], before: AgentCost[]): CostRow[] {
     return { degree: r.degree, messages: r.messages - b.messages, bytes: r.bytes - b.bytes, signatures: r.signatures - b.signatures, cpuMs: r.cpuMs - b.cpuMs, storedBytes: r.storedBytes - b.storedBytes, storedKeys: r.storedKeys - b.storedKeys }
   })
 }
+
+export interface NComparison {
+  /** The worst bucket's ratio, per metric: the larger per-agent mean over the smaller. */
+  ratio: Record<Metric, number>
+  /** Each bucket compared (held by both runs with at least `minAgents` agents each). */
+  buckets: Array<{ lo: number, hi: number, agents: [number, number], ratio: Record<Metric, number> }>
+}
+
+/**
+ * Whether the cost at a given degree depends on N: the same degree buckets of two runs at
+ * different N, compared by their mean cost per agent. A ratio of 1 means an agent's cost is set by
+ * its degree alone. Buckets with fewer than `minAgents` agents in either run (the few largest hubs,
+ * whose degrees differ from one N to the next) are left out.
+ */
+export function nIndependence (small: Bucket[], large: Bucket[], minAgents = 3): NComparison {
+  const buckets: NComparison['buckets'] = []
+  for (const a of small) {
+    const b = large.find(x => x.lo === a.lo && x.hi === a.hi)
+    if (b === undefined || a.agents < minAgents || b.agents < minAgents) continue
+    const ratio = Object.fromEntries(METRICS.map(m => {
+      const [x, y] = [a.perAgent[m], b.perAgent[m]]
+      return [m, Math.max(x, y) / Math.min(x, y)]
+    })) as Record<Metric, number>
+    buckets.push({ lo: a.lo, hi: a.hi, agents: [a.agents, b.agents], ratio })
+  }
+  const ratio = Object.fromEntries(METRICS.map(m => [m, Math.max(...buckets.map(b => b.ratio[m]))])) as Record<Metric, number>
+  return { ratio, buckets }
+}

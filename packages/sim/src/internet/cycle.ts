@@ -5,15 +5,15 @@
  * bytes, signatures, CPU and stored bytes are counted, to compare its cost with its degree.
  */
 import { createHash } from 'node:crypto'
-import { MemoryLevel } from 'memory-level'
 import { pino } from 'pino'
-import { Agent, checkConfig, type AgentConfig } from '@splitedge/agent'
+import { Agent, checkConfig, createMetrics, type AgentConfig } from '@splitedge/agent'
 import { identityFromSeed, type Identity } from '@splitedge/wire'
 import { borderOf, openStore, type Store } from '@splitedge/store'
 import { seededRng } from '../rng.js'
 import { degrees } from '../topology.js'
 import { EventQueue, settle } from '../world/time.js'
 import { NO_FAULTS, SimNetwork } from '../world/net.js'
+import { SimLevel } from '../world/level.js'
 import { internetGraph, type InternetGraph } from './graph.js'
 import { layerOf, neighbourStatuses, tariffOf, type Link } from './relations.js'
 import { countingIdentity, countingPort, zeroCost, type AgentCost } from './counting.js'
@@ -47,6 +47,8 @@ export interface InternetCycleResult {
   events: number
   /** CPU of events no agent owns (timeouts that found their request answered). */
   unattributedCpuMs: number
+  /** CPU ms and events by kind of event (the first word of its label: tick, deliver, answer, gossip, ...). */
+  byKind: Record<string, { events: number, cpuMs: number }>
   logDigest: string
 }
 
@@ -78,15 +80,17 @@ async function startAll (g: InternetGraph, o: Required<Omit<InternetCycleOptions
   const links = neighbourStatuses(g)
   const up = new Set<string>()
   const members: Member[] = []
+  // One silent logger and one metrics registry for all: one per agent is memory per agent.
+  const [logger, metrics] = [pino({ level: 'silent' }), createMetrics()]
   for (let i = 0; i < g.n; i++) {
     const t = process.cpuUsage()
     const cost = zeroCost()
     const identity = countingIdentity(ids[i] as Identity, cost)
     const mine = links[i] as Link[]
     const neighbours = mine.map(l => (ids[l.peer] as Identity).peerId)
-    const store = await openStore({ db: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }) })
+    const store = await openStore({ db: new SimLevel(), prefixed: true })
     const agent = await Agent.start({
-      config: configOf(i, mine, ids, o.intervalMs, o.periodIntervals, o.seed), identity, store, logger: pino({ level: 'silent' }), http: false,
+      config: configOf(i, mine, ids, o.intervalMs, o.periodIntervals, o.seed), identity, store, logger, metrics, http: false,
       now: () => queue.now(), net: countingPort(network.port(identity.peerId), cost, neighbours, up, identity.peerId),
       scheduler: queue.scheduler(`tick a${i}`), tickMs: Math.floor(o.intervalMs / 4)
     })
@@ -135,7 +139,7 @@ export async function runInternetCycle (opts: InternetCycleOptions): Promise<Int
     n: g.n, seed: o.seed, borders: g.edges.length, maxDegree: Math.max(...deg),
     agents: members.map((m, i) => ({ index: i, degree: deg[i] as number, layer: layerOf(g, i), ...snapshot(m) })),
     tariffPhase: run.tariffPhase, period, unsettled, attestations, events: queue.steps,
-    unattributedCpuMs: run.unattributedCpuMs,
+    unattributedCpuMs: run.unattributedCpuMs, byKind: run.byKind,
     logDigest: queue.logDigest()
   }
 }
@@ -145,12 +149,13 @@ export async function runInternetCycle (opts: InternetCycleOptions): Promise<Int
  * once it can be), or a generous horizon passes. Each event's CPU, with the work it starts,
  * goes to the agent it runs for.
  */
-async function drive (queue: EventQueue, members: Member[], g: InternetGraph, period: { start: number, end: number }, intervalMs: number, progress: (l: string) => void): Promise<{ tariffPhase: AgentCost[], unattributedCpuMs: number }> {
+async function drive (queue: EventQueue, members: Member[], g: InternetGraph, period: { start: number, end: number }, intervalMs: number, progress: (l: string) => void): Promise<{ tariffPhase: AgentCost[], unattributedCpuMs: number, byKind: InternetCycleResult['byKind'] }> {
   const owner = ownerOf(members)
   const horizon = period.end + 6 * intervalMs
   let tariffPhase: AgentCost[] | undefined
   let nextCheck = period.end + intervalMs
   let unattributedCpuMs = 0
+  const byKind: InternetCycleResult['byKind'] = {}
   for (;;) {
     const at = queue.peek()
     if (at === undefined || at > horizon) break
@@ -162,15 +167,19 @@ async function drive (queue: EventQueue, members: Member[], g: InternetGraph, pe
       if (left === 0) break
       nextCheck += intervalMs
     }
+    if (queue.steps % 200_000 === 0 && queue.steps > 0) progress(`t+${(at - period.start) / 1000}s: ${queue.steps} events, ${queue.pending} pending`)
     const label = queue.nextLabel() as string
     const t = process.cpuUsage()
     queue.step()
     await settle(queue)
-    const who = owner(label)
-    if (who === undefined) unattributedCpuMs += cpuMsSince(t)
-    else (members[who] as Member).cost.cpuMs += cpuMsSince(t)
+    const [who, ms] = [owner(label), cpuMsSince(t)]
+    if (who === undefined) unattributedCpuMs += ms
+    else (members[who] as Member).cost.cpuMs += ms
+    const kind = byKind[label.slice(0, label.indexOf(' '))] ??= { events: 0, cpuMs: 0 }
+    kind.events++
+    kind.cpuMs += ms
   }
-  return { tariffPhase: tariffPhase ?? members.map(snapshot), unattributedCpuMs }
+  return { tariffPhase: tariffPhase ?? members.map(snapshot), unattributedCpuMs, byKind }
 }
 
 /** Borders where the period is not settled on both sides with the same bytes; and attestations held. */

@@ -1,26 +1,26 @@
 /**
- * The agents of a VOPR run and their lives: each node keeps its database (memory-level) across
+ * The agents of a VOPR run and their lives: each node keeps its database (in memory, SimLevel) across
  * crashes; a crash drops the agent, its timers and every write not yet committed, and a restart
  * opens a fresh store and agent over the same database, as a process restarted after kill -9.
  */
 import { createHash } from 'node:crypto'
-import { MemoryLevel } from 'memory-level'
-import { pino } from 'pino'
-import { Agent, checkConfig, type AgentConfig, type Defect } from '@splitedge/agent'
+import type { Logger } from 'pino'
+import { Agent, checkConfig, type AgentConfig, type AgentMetrics, type Defect } from '@splitedge/agent'
 import { type NetPort, type Scheduler } from '@splitedge/node'
 import { identityFromSeed, type Identity } from '@splitedge/wire'
 import { openStore, type Store } from '@splitedge/store'
 import type { PricingTariff } from '@splitedge/model'
 import type { EventQueue } from '../world/time.js'
 import type { SimNetwork } from '../world/net.js'
+import { SimLevel } from '../world/level.js'
 
-/** A memory-level database whose writes fail, as a full or broken disk's would, while `failing`. */
-export class FlakyLevel extends MemoryLevel<string, Uint8Array> {
+/** An in-memory database whose writes fail, as a full or broken disk's would, while `failing`. */
+export class FlakyLevel extends SimLevel {
   failing = false
-  // abstract-level's hook for every batch, sublevels included; not in its public types.
-  async _batch (operations: unknown, options: unknown): Promise<void> {
+  // abstract-level's hook for every batch, sublevels included.
+  override async _batch (operations: Parameters<SimLevel['_batch']>[0]): Promise<void> {
     if (this.failing) throw Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR', cause: Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }) })
-    return await (MemoryLevel.prototype as unknown as { _batch: (o: unknown, p: unknown) => Promise<void> })._batch.call(this, operations, options)
+    await super._batch(operations)
   }
 }
 
@@ -46,7 +46,7 @@ export async function makeNodes (seed: number, n: number): Promise<SimNode[]> {
     index: i,
     name: `a${i}`,
     identity: await identityFromSeed(createHash('sha256').update(`splitedge/vopr/${seed}/${i}`).digest()),
-    db: new FlakyLevel({ valueEncoding: 'view' }),
+    db: new FlakyLevel(),
     skewMs: 0,
     generation: 0,
     agent: undefined,
@@ -79,21 +79,31 @@ function configOf (node: SimNode, nodes: SimNode[], edges: Array<[number, number
   }, '/')
 }
 
-/** A scheduler whose ticks stop when the node's generation moves on (the process died). */
+/**
+ * A scheduler whose ticks stop when the node's generation moves on (the process died): the first
+ * tick after a crash ends the chain, so a node restarted many times does not leave a chain of
+ * empty ticks per past life on the queue.
+ */
 function gated (queue: EventQueue, node: SimNode): Scheduler {
   const generation = node.generation
   const inner = queue.scheduler(`tick ${node.name}`)
-  return { every: (ms, fn) => inner.every(ms, () => { if (node.generation === generation) fn() }) }
+  return {
+    every: (ms, fn) => {
+      const stop = inner.every(ms, () => { if (node.generation === generation) fn(); else stop() })
+      return stop
+    }
+  }
 }
 
-export interface NodeWorld { queue: EventQueue, network: SimNetwork, nodes: SimNode[], edges: Array<[number, number]>, defects: ReadonlySet<Defect> }
+/** What every node of a run shares; one logger and one metrics registry for all (a registry per restart cost memory and time). */
+export interface NodeWorld { queue: EventQueue, network: SimNetwork, nodes: SimNode[], edges: Array<[number, number]>, defects: ReadonlySet<Defect>, logger: Logger, metrics: AgentMetrics }
 
 /** Start (or restart) a node's agent over its database. */
 export async function startNode (w: NodeWorld, node: SimNode): Promise<void> {
-  const store = await openStore({ db: node.db })
+  const store = await openStore({ db: node.db, prefixed: true })
   const port = w.network.port(node.identity.peerId)
   const agent = await Agent.start({
-    config: configOf(node, w.nodes, w.edges), identity: node.identity, store, logger: pino({ level: 'silent' }), http: false,
+    config: configOf(node, w.nodes, w.edges), identity: node.identity, store, logger: w.logger, metrics: w.metrics, http: false,
     now: () => w.queue.now() + node.skewMs, net: port, scheduler: gated(w.queue, node), tickMs: INTERVAL_MS / 4, defects: w.defects
   })
   if ((await store.latestTariff(node.identity.peerId)) === undefined) await agent.tariffs.publishOwn(pricingOf(node.index), 0)

@@ -3,7 +3,8 @@
  * the traffic, the latencies and every fault; the run ends with the checkers of checkers.ts and a
  * summary. The same seed replays the same run, event for event.
  */
-import { DEFECTS, type Defect } from '@splitedge/agent'
+import { pino } from 'pino'
+import { DEFECTS, createMetrics, type Defect } from '@splitedge/agent'
 import type { Store } from '@splitedge/store'
 import { below, seededRng, type Rng } from '../rng.js'
 import { EventQueue, settle } from '../world/time.js'
@@ -108,7 +109,7 @@ async function runUntil (queue: EventQueue, rng: Rng, until: number, progress?: 
     const next = queue.peek()
     const crashNext = next === queue.now() && /^crash /.test(queue.nextLabel() ?? '')
     // Before a crash at the same instant, let the previous work run only a seeded part of the way.
-    await settle(queue, crashNext ? below(rng, 3) : 3)
+    await settle(queue, crashNext ? below(rng, 3) : 1)
     if (++n % 500 === 0) progress?.(queue.now())
   }
 }
@@ -142,7 +143,7 @@ export async function runVopr (opts: VoprOptions): Promise<VoprResult> {
   for (const [a, b] of edges) network.link((nodes[a] as SimNode).identity.peerId, (nodes[b] as SimNode).identity.peerId)
   if (faults.has('skew')) for (const n of nodes) n.skewMs = Math.floor((rng() * 2 - 1) * CLOCK_ALLOWANCE_MS * 0.4)
   const baseSkew = nodes.map(n => n.skewMs)
-  const w: NodeWorld = { queue, network, nodes, edges, defects: new Set(opts.break !== undefined ? [opts.break] : []) }
+  const w: NodeWorld = { queue, network, nodes, edges, defects: new Set(opts.break !== undefined ? [opts.break] : []), logger: pino({ level: 'silent' }), metrics: createMetrics() }
   for (const n of nodes) await startNode(w, n)
   const counts: Record<string, number> = {}
   const first = Math.ceil((START + INTERVAL_MS) / INTERVAL_MS) * INTERVAL_MS

@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import type { Scheduler } from '@splitedge/node'
 
-interface Event { at: number, seq: number, label: string, fn: () => void | Promise<void> }
+interface Event { at: number, seq: number, label: string, fn: () => void | Promise<void>, cancelled?: boolean }
 
 const before = (a: Event, b: Event): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq)
 
@@ -18,6 +18,7 @@ const before = (a: Event, b: Event): boolean => a.at < b.at || (a.at === b.at &&
 export class EventQueue {
   private readonly heap: Event[] = []
   private seq = 0
+  private cancelled = 0
   private time: number
   private readonly log: Hash = createHash('sha256')
   /** Events run so far. */
@@ -27,32 +28,46 @@ export class EventQueue {
 
   now (): number { return this.time }
 
-  /** Run `fn` at virtual time `at` (not before now). */
-  at (at: number, label: string, fn: () => void | Promise<void>): void {
+  /**
+   * Run `fn` at virtual time `at` (not before now). The answer cancels it: a cancelled event is
+   * dropped unrun and unlogged (a request's timeout once its answer came: most of a run's events).
+   */
+  at (at: number, label: string, fn: () => void | Promise<void>): () => void {
     const h = this.heap
-    h.push({ at: Math.max(at, this.time), seq: this.seq++, label, fn })
+    const e: Event = { at: Math.max(at, this.time), seq: this.seq++, label, fn }
+    h.push(e)
     for (let i = h.length - 1; i > 0;) {
       const p = (i - 1) >> 1
       if (!before(h[i] as Event, h[p] as Event)) break
       [h[i], h[p]] = [h[p] as Event, h[i] as Event]
       i = p
     }
+    return () => { if (!e.cancelled) { e.cancelled = true; this.cancelled++ } }
   }
 
-  after (ms: number, label: string, fn: () => void | Promise<void>): void { this.at(this.time + ms, label, fn) }
+  after (ms: number, label: string, fn: () => void | Promise<void>): () => void { return this.at(this.time + ms, label, fn) }
 
-  get pending (): number { return this.heap.length }
+  /** Events waiting, cancelled ones not counted. */
+  get pending (): number { return this.heap.length - this.cancelled }
 
   /** The next event's label, or undefined when none is left. */
-  nextLabel (): string | undefined { return this.heap[0]?.label }
+  nextLabel (): string | undefined { return this.top()?.label }
 
   /** The next event's time, or undefined when none is left. */
-  peek (): number | undefined { return this.heap[0]?.at }
+  peek (): number | undefined { return this.top()?.at }
+
+  /** The next event not cancelled, with the cancelled ones before it dropped. */
+  private top (): Event | undefined {
+    while (this.heap[0]?.cancelled === true) { this.pop(); this.cancelled-- }
+    return this.heap[0]
+  }
 
   /** Take the next event, move time to it and start it; answers whether there was one. */
   step (): boolean {
+    if (this.top() === undefined) return false
     const e = this.pop()
     if (e === undefined) return false
+    e.cancelled = true // run: too late to cancel
     this.time = e.at
     this.steps++
     this.log.update(`${e.at} ${e.label}\n`)
@@ -100,7 +115,7 @@ export class EventQueue {
  * rounds; work waiting on the network waits for a later event. Deterministic: it depends only on
  * what the code does, not on how long it takes.
  */
-export async function settle (queue: EventQueue, rounds = 3): Promise<void> {
+export async function settle (queue: EventQueue, rounds = 1): Promise<void> {
   let quiet = 0
   let last = queue.pending
   while (quiet < rounds) {

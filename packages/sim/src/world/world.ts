@@ -1,19 +1,19 @@
 /**
  * A whole network of real agents in one process, driven only by a seed: the real services, wire,
- * model and store (memory-level), on the simulated network and virtual time. The seed fixes the
+ * model and store (in memory, SimLevel), on the simulated network and virtual time. The seed fixes the
  * keys, the traffic, the latencies and the faults, so the same seed gives the same event log and
  * the same co-signed statements, byte for byte.
  */
 import { createHash } from 'node:crypto'
-import { MemoryLevel } from 'memory-level'
 import { pino } from 'pino'
-import { Agent, checkConfig, type AgentConfig } from '@splitedge/agent'
+import { Agent, checkConfig, createMetrics, type AgentConfig } from '@splitedge/agent'
 import { identityFromSeed, type Identity } from '@splitedge/wire'
 import { borderOf, openStore, type Store } from '@splitedge/store'
 import type { PricingTariff } from '@splitedge/model'
 import { seededRng } from '../rng.js'
 import { EventQueue, settle } from './time.js'
 import { NO_FAULTS, SimNetwork, type NetFaults } from './net.js'
+import { SimLevel } from './level.js'
 
 export interface WorldOptions {
   seed: number
@@ -78,11 +78,12 @@ export async function runWorld (opts: WorldOptions): Promise<WorldResult> {
   const edges: Array<[number, number]> = o.agents === 2 ? [[0, 1]] : Array.from({ length: o.agents }, (_, i) => [i, (i + 1) % o.agents])
   for (const [a, b] of edges) network.link((ids[a] as Identity).peerId, (ids[b] as Identity).peerId)
   const world: WorldAgent[] = []
+  const [logger, metrics] = [pino({ level: 'silent' }), createMetrics()]
   for (let i = 0; i < o.agents; i++) {
     const identity = ids[i] as Identity
-    const store = await openStore({ db: new MemoryLevel<string, Uint8Array>({ valueEncoding: 'view' }) })
+    const store = await openStore({ db: new SimLevel(), prefixed: true })
     const agent = await Agent.start({
-      config: configOf(i, ids, edges, o), identity, store, logger: pino({ level: 'silent' }), http: false,
+      config: configOf(i, ids, edges, o), identity, store, logger, metrics, http: false,
       now: () => queue.now(), net: network.port(identity.peerId), scheduler: queue.scheduler(`tick a${i}`), tickMs: Math.floor(o.intervalMs / 4)
     })
     await agent.tariffs.publishOwn(pricingFor(i), 0)
