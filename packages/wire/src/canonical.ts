@@ -10,7 +10,7 @@ import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import {
-  BODY_SCHEMAS, DOC_TYPES, MAX_ANY_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES, WIRE_VERSION, envelopeSchema,
+  isKnownDocument, BODY_SCHEMAS, DOC_TYPES, MAX_ANY_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES, WIRE_VERSION, envelopeSchema,
   type AnyDocument, type BodyOf, type DocType, type Document, type Signature
 } from './documents.js'
 import { WireError, type WireErrorCode } from './errors.js'
@@ -50,7 +50,9 @@ export function validateBody<T extends DocType> (type: T, body: unknown): Result
     const first = check.Errors(body).First()
     return err(first === undefined ? new WireError('schema', 'invalid body', '/body') : schemaError(first, '/body'))
   }
-  const fail = checkSemantics({ type, v: WIRE_VERSION, body, sigs: [] } as unknown as AnyDocument)
+  const doc: object = { type, v: WIRE_VERSION, body, sigs: [] }
+  if (!isKnownDocument(doc)) return err(new WireError('unknown-type', `unknown document type ${String(type)}`))
+  const fail = checkSemantics(doc)
   return fail === undefined ? ok(body as BodyOf<T>) : err(fail)
 }
 
@@ -206,7 +208,8 @@ export function decodeDocument (bytes: Uint8Array, expectedType?: DocType): Resu
     const first = check.Errors(env).First()
     return err(first === undefined ? new WireError('schema', 'invalid document') : schemaError(first, ''))
   }
-  const doc = env as unknown as AnyDocument
+  if (!isKnownDocument(env)) return err(new WireError('unknown-type', 'unknown document type'))
+  const doc = env
   const fail = checkSemantics(doc)
   if (fail !== undefined) return err(fail)
   const sigs = doc.sigs

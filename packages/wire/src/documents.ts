@@ -277,6 +277,26 @@ export interface Document<T extends DocType = DocType> {
 /** Any document, discriminated on `type`. */
 export type AnyDocument = { [T in DocType]: Document<T> }[DocType]
 
+const KNOWN_TYPES: ReadonlySet<string> = new Set<string>(DOC_TYPES)
+const knownType = (x: object): boolean => 'type' in x && typeof x.type === 'string' && KNOWN_TYPES.has(x.type)
+
+/** A document type and its body, discriminated on `type`. */
+export type AnyTypedBody = { [T in DocType]: { readonly type: T, readonly body: BodyOf<T> } }[DocType]
+
+/**
+ * A value whose body its type's schema has already passed, seen as a document of its type. The
+ * check is real (the type must be one of ours); it also lets the compiler see what the generic
+ * `T` of the caller hides from it.
+ */
+export function isKnownDocument (x: object): x is AnyDocument {
+  return knownType(x)
+}
+
+/** The same for a type and a body alone (no envelope). */
+export function isKnownTypedBody (x: { type: string, body: unknown }): x is AnyTypedBody {
+  return knownType(x)
+}
+
 export type Tariff = Document<'tariff'>
 export type UsageReport = Document<'usage-report'>
 export type UsageAttestation = Document<'usage-attestation'>

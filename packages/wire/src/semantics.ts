@@ -2,7 +2,7 @@
  * Per-document invariants that a JSON schema cannot state (sorted borders, parties drawn from the
  * border, one bound per SLA band...). They depend on the document alone: no clock, no state.
  */
-import type { AnyDocument, BodyOf, DocType } from './documents.js'
+import { isKnownTypedBody, type AnyDocument, type BodyOf, type DocType } from './documents.js'
 import { WireError } from './errors.js'
 
 type Fail = WireError | undefined
@@ -123,7 +123,8 @@ export function checkSemantics (doc: AnyDocument): WireError | undefined {
 
 /** Who must sign a document of this type: the issuer, both agents of a border, or clearer and operator. */
 export function expectedSigners<T extends DocType> (type: T, body: BodyOf<T>): readonly string[] {
-  const d = { type, body } as unknown as AnyDocument
+  const d: { type: string, body: unknown } = { type, body }
+  if (!isKnownTypedBody(d)) return []
   switch (d.type) {
     case 'tariff': return [d.body.issuer]
     case 'usage-report': return [d.body.reporter]
