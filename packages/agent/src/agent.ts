@@ -3,7 +3,7 @@
  * source and the HTTP API, wired together and driven by a periodic tick. Everything the agent must
  * finish lives as pending records in its store, so `tick` after a restart resumes where it stopped.
  */
-import { pino, type Logger } from 'pino'
+import type { Logger } from 'pino'
 import { decodeDocument, loadKeyFile, type Identity } from '@splitedge/wire'
 import { openStore, StoreError, type Store } from '@splitedge/store'
 import { ConfigError, type AgentConfig, type Neighbour } from './config/load.js'
@@ -11,7 +11,7 @@ import type { AgentContext, Defect } from './context.js'
 import { createMetrics, type AgentMetrics } from './metrics.js'
 import { countRejections, createNode, nodeCounters, restrictRelay, type NetNode, type RelayPolicy } from '@splitedge/node'
 import { libp2pNet, type NetPort } from '@splitedge/node'
-import { systemScheduler, type Scheduler } from '@splitedge/node'
+import { nodeLogger, systemScheduler, type Scheduler } from '@splitedge/node'
 import { TariffService } from './tariff/service.js'
 import { TariffView } from './tariff/view.js'
 import { loadTariffFile } from './tariff/file.js'
@@ -161,7 +161,7 @@ export class Agent {
 
   static async start (opts: AgentOptions): Promise<Agent> {
     const { config } = opts
-    const log = opts.logger ?? pino({ level: config.logLevel, base: { agent: config.name } })
+    const log = opts.logger ?? nodeLogger('agent', config.name, config.logLevel)
     const identity = opts.identity ?? await loadKeyFile(config.keyPath)
     checkNotSelf(config, identity.peerId)
     const store = opts.store ?? await openStore({ path: config.dataDir }).catch((err: unknown) => { throw startError(err, config) })

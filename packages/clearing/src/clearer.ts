@@ -14,10 +14,10 @@
  * owes it), `margin` (the clearer's revenue), `bank` (money that moved at settlement).
  */
 import { randomBytes } from 'node:crypto'
-import { pino, type Logger } from 'pino'
+import type { Logger } from 'pino'
 import { loadKeyFile, type ClearingLine, type ClearingStatement, type Identity } from '@splitedge/wire'
 import { clearingRecords, openStore, type ClearedRecord, type IssuedQuote, type Store } from '@splitedge/store'
-import { createNodeMetrics, libp2pNet, net, systemClock, systemScheduler, tariffBook, TariffView, type Clock, type Scheduler, type TariffBook } from '@splitedge/node'
+import { createNodeMetrics, libp2pNet, nodeLogger, net, systemClock, systemScheduler, tariffBook, TariffView, type Clock, type Scheduler, type TariffBook } from '@splitedge/node'
 import type { ClearerApi } from './api.js'
 import { Announcer } from './announce.js'
 import type { SettleResult } from './batch.js'
@@ -102,7 +102,7 @@ export class Clearer implements ClearerApi {
   /** The composition root: the store, the node, the system clock and scheduler unless given, the services. */
   static async start (opts: ClearerOptions): Promise<Clearer> {
     const { config } = opts
-    const log = opts.logger ?? pino({ level: config.logLevel, base: { clearer: config.name } })
+    const log = opts.logger ?? nodeLogger('clearer', config.name, config.logLevel)
     const identity = opts.identity ?? await loadKeyFile(config.keyPath)
     const store = opts.store ?? await openStore({ path: config.dataDir })
     let node: net.NetNode

@@ -39,3 +39,4 @@ export { MAX_CHAIN, fetchChain, fetchTariff, serveTariffSync } from './tariff/sy
 export { keepEquivocation } from './tariff/evidence.js'
 export { TariffView, type TariffInForce } from './tariff/view.js'
 export { createNodeMetrics, type NodeMetrics } from './metrics.js'
+export { nodeLogger, type LogLevel } from './log.js'
