@@ -9,7 +9,7 @@ import { openStore, borderOf, StoreError, type Store } from '@splitedge/store'
 import { ConfigError, type AgentConfig, type Neighbour } from './config/load.js'
 import type { AgentContext, Defect } from './context.js'
 import { createMetrics, type AgentMetrics } from './http/metrics.js'
-import { countRejections, createNode, nodeCounters, restrictRelay, type NetNode, type RelayPolicy } from './net/index.js'
+import { DEFAULT_LIMITS, countRejections, createNode, nodeCounters, restrictRelay, type NetNode, type RelayPolicy } from './net/index.js'
 import { libp2pNet, type NetPort } from './net/port.js'
 import { systemScheduler, type Scheduler } from './clock/scheduler.js'
 import { TariffService } from './tariff/service.js'
@@ -93,6 +93,14 @@ export function tariffRelayPolicy (config: AgentConfig, me: string): RelayPolicy
   }
 }
 
+/**
+ * Room for a connection to every neighbour and clearer: libp2p prunes connections above
+ * `maxConnections` (128 by default), which would drop borders of an agent with more neighbours.
+ */
+export function connectionLimits (config: AgentConfig): { maxConnections: number } {
+  return { maxConnections: Math.max(DEFAULT_LIMITS.maxConnections, config.neighbours.length + config.clearers.length + 64) }
+}
+
 /** A neighbour entry with our own PeerId is a config mistake (a copied config, the wrong key file). */
 function checkNotSelf (config: AgentConfig, me: string): void {
   const i = config.neighbours.findIndex(n => n.peerId === me)
@@ -161,7 +169,7 @@ export class Agent {
       await store.claimOwner(identity.peerId)
       const metrics: AgentMetrics = createMetrics({ defaultMetrics: opts.store === undefined })
       if (net === undefined) {
-        node = await createNode({ privateKey: identity.privateKey, listen: config.listen, transport: config.transport, gossip: neighbourOnlyGossip(config) })
+        node = await createNode({ privateKey: identity.privateKey, listen: config.listen, transport: config.transport, gossip: neighbourOnlyGossip(config), limits: connectionLimits(config) })
         restrictRelay(node, tariffRelayPolicy(config, identity.peerId))
         countRejections(node, metrics.rejected, log)
         net = libp2pNet(node, config.neighbours)

@@ -3,6 +3,7 @@
  * a process (the simulator) without their series colliding.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { signCounts, verifyCounts } from '@splitedge/wire'
 
 export interface AgentMetrics {
   registry: Registry
@@ -51,9 +52,29 @@ function flowMetrics (registry: Registry): FlowMetrics {
   }
 }
 
+/**
+ * Ed25519 work of the whole process (made and verified signatures): registered only for an agent
+ * that owns its process, as the process metrics are, since the tallies are process-wide.
+ */
+function cryptoMetrics (registry: Registry): void {
+  new Gauge({ // eslint-disable-line no-new
+    name: 'splitedge_signatures',
+    help: 'Ed25519 signatures made (op=sign) and checked (op=verify) by this process',
+    labelNames: ['op'],
+    registers: [registry],
+    collect () {
+      this.set({ op: 'sign' }, signCounts().signatures)
+      this.set({ op: 'verify' }, verifyCounts().signatures)
+    }
+  })
+}
+
 export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AgentMetrics {
   const registry = new Registry()
-  if (opts.defaultMetrics === true) collectDefaultMetrics({ register: registry })
+  if (opts.defaultMetrics === true) {
+    collectDefaultMetrics({ register: registry })
+    cryptoMetrics(registry)
+  }
   return {
     registry,
     rejected: new Counter({ name: 'splitedge_rejected_total', help: 'Documents and frames rejected on arrival, by kind and reason', labelNames: ['kind', 'reason'], registers: [registry] }),
