@@ -41,6 +41,14 @@ const SYNC = { sync: true } as AbstractBatchOptions<string, Uint8Array>
 
 type Step = (tx: Tx, led: LedgerTx) => Promise<OpResult>
 
+/** A write waiting for its group's synced batch. */
+interface Waiting { steps: Step[], resolve: (o: BatchOutcome) => void, reject: (err: unknown) => void }
+
+/** At most this many writes share one synced batch. */
+const MAX_GROUP = 256
+
+const copyLedger = (l: LedgerState): LedgerState => ({ nextSeq: l.nextSeq, totals: new Map(l.totals) })
+
 interface Subs extends LedgerSubs {
   /** issuer \0 seq -> TariffMeta */
   tariffs: Sub
@@ -115,7 +123,9 @@ export async function openStore (opts: StoreOptions): Promise<Store> {
 }
 
 export class Store {
-  private queue: Promise<void> = Promise.resolve()
+  /** Writes waiting for the next group commit, and the loop writing groups while any wait. */
+  private readonly waiting: Waiting[] = []
+  private flushing: Promise<void> | undefined
   private closed = false
   private abandoned = false
   private readonly ledger: LedgerState = { nextSeq: 0, totals: new Map() }
@@ -143,7 +153,7 @@ export class Store {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await this.queue
+    while (this.flushing !== undefined) await this.flushing
     if (this.owned) await this.db.close()
   }
 
@@ -166,31 +176,64 @@ export class Store {
     return new StoreBatch(this)
   }
 
-  /** @internal runs the steps under the write lock and commits them atomically. */
+  /**
+   * @internal runs the steps under the write lock and commits them atomically. Group commit: the
+   * writes that arrive while a synced batch is being written wait, then run one after another
+   * (each sees the ones before it) and share the next synced batch. Every outcome, a refusal
+   * included, is given only once that batch is on disk, so an answer never runs ahead of the sync.
+   */
   async commit (steps: Step[]): Promise<BatchOutcome> {
     this.assertOpen()
-    const run = this.queue.then(async () => {
-      // Queued behind a write that was committing when the process died: never written.
-      check(!this.abandoned, 'closed', 'the process stopped before this write')
-      const tx = new Tx()
-      const led = new LedgerTx(this.ledger)
-      const results: OpResult[] = []
-      for (const step of steps) results.push(await step(tx, led))
-      const ok = results.every(r => !FAILURES.has(r))
-      if (!ok) return { ok, results: results.map(r => FAILURES.has(r) ? r : 'linked_failed' as const) }
-      if (tx.ops.length > 0) {
+    const outcome = new Promise<BatchOutcome>((resolve, reject) => { this.waiting.push({ steps, resolve, reject }) })
+    if (this.flushing === undefined) this.flushing = this.flush()
+    return await outcome
+  }
+
+  private async flush (): Promise<void> {
+    while (this.waiting.length > 0) await this.commitGroup(this.waiting.splice(0, MAX_GROUP))
+    this.flushing = undefined
+  }
+
+  /** Prepares each write of the group on top of the ones before it, then writes them all in one synced batch. */
+  private async commitGroup (group: Waiting[]): Promise<void> {
+    const all = new Tx()
+    let ledger = copyLedger(this.ledger)
+    const settle: Array<() => void> = []
+    for (const w of group) {
+      try {
+        // Queued behind a write that was committing when the process died: never written.
+        check(!this.abandoned, 'closed', 'the process stopped before this write')
+        const tx = new Tx(all)
+        const next = copyLedger(ledger)
+        const led = new LedgerTx(next)
+        const results: OpResult[] = []
+        for (const step of w.steps) results.push(await step(tx, led))
+        const ok = results.every(r => !FAILURES.has(r))
+        if (!ok) { settle.push(() => { w.resolve({ ok, results: results.map(r => FAILURES.has(r) ? r : 'linked_failed' as const) }) }); continue }
+        led.commit()
+        all.absorb(tx)
+        ledger = next
+        settle.push(() => { w.resolve({ ok, results }) })
+      } catch (err) {
+        settle.push(() => { w.reject(err) })
+      }
+    }
+    if (all.ops.length > 0) {
+      try {
         // The process died while this write was being prepared: it never reached the disk.
         check(!this.abandoned, 'closed', 'the process stopped before this write')
-        await this.db.batch(tx.ops, SYNC).catch((err: unknown) => { throw ioError(err, 'write') })
-        this.counters.keys += tx.keyDelta
-        this.counters.bytesWritten += tx.bytes
-        this.counters.batches++
-        led.commit()
+        await this.db.batch(all.ops, SYNC).catch((err: unknown) => { throw ioError(err, 'write') })
+      } catch (err) {
+        for (const w of group) w.reject(err)
+        return
       }
-      return { ok, results }
-    })
-    this.queue = run.then(() => undefined, () => undefined)
-    return await run
+      this.counters.keys += all.keyDelta
+      this.counters.bytesWritten += all.bytes
+      this.counters.batches++
+      this.ledger.nextSeq = ledger.nextSeq
+      for (const [currency, total] of ledger.totals) this.ledger.totals.set(currency, total)
+    }
+    for (const s of settle) s()
   }
 
   private assertOpen (): void {
