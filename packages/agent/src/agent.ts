@@ -301,20 +301,24 @@ export class Agent {
     if (this.stopped) return
     const connected = new Set(this.ctx.net.connected())
     const now = this.ctx.now()
-    await Promise.all([...this.ctx.neighbours.keys()].map(async peer => await this.workOn(peer, connected.has(peer), now)))
+    const peers = [...this.ctx.neighbours.keys()]
+    await Promise.all(peers.map(async peer => { await this.border.schedule(peer).catch((err: Error) => { this.ctx.log.warn({ peer: this.border.nameOf(peer), err: err.message }, 'scheduling failed; will retry') }) }))
+    // One scan of the pending intervals for every border: a scan per border made a pass O(D²).
+    const pending = new Map<string, number[]>()
+    for (const p of await this.border.pending()) pending.set(p.peer, [...(pending.get(p.peer) ?? []), p.start])
+    await Promise.all(peers.map(async peer => await this.workOn(peer, connected.has(peer), now, pending.get(peer) ?? [])))
     for (const d of await this.border.deliveries()) {
       if (connected.has(d.peer)) await this.border.deliver(d.peer, d.start)
     }
   }
 
-  private async workOn (peer: string, connected: boolean, now: number): Promise<void> {
+  private async workOn (peer: string, connected: boolean, now: number, pending: number[]): Promise<void> {
     const { ctx } = this
     const { intervalMs, graceMs } = ctx.config
     try {
-      await this.border.schedule(peer)
       if (!connected || this.stopped) return
       const first = peer > ctx.identity.peerId
-      for (const { start } of (await this.border.pending(peer)).slice(0, 32)) {
+      for (const start of pending.slice(0, 32)) {
         // The lower PeerId of a border goes first; the other side steps in if it has not.
         if (!first && now < start + intervalMs + graceMs + intervalMs / 2) continue
         if (this.stopped) return

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- border-load [--quick] [--D N[,N...]] [--intervals K] [--interval-ms MS]`
+ * `npm run bench -- border-load [--quick] [--D N[,N...]] [--intervals K] [--interval-ms MS] [--agent-prof DIR]`
  *
  * One real `splitedge agent` process (store on disk, TCP on 127.0.0.1) with D lightweight libp2p
  * neighbours in this process (bench/border-load/). Prints progress, one JSON line per D, and ends
@@ -14,13 +14,15 @@ const quick = args.includes('--quick')
 const sizes = (value('D') ?? (quick ? '100' : '10,100,1000')).split(',').map(Number)
 const intervals = value('intervals') === undefined ? 3 : Number(value('intervals'))
 const intervalMs = value('interval-ms') === undefined ? undefined : Number(value('interval-ms'))
+const prof = value('agent-prof')
+const agentNodeArgs = prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`]
 const t0 = Date.now()
 const log = (line: string): void => { console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${line}`) }
 
 const runs: HighDegreeResult[] = []
 for (const D of sizes) {
   if (!Number.isInteger(D) || D < 1) throw new Error(`--D wants positive integers, got ${String(D)}`)
-  const r = await runHighDegree({ D, intervals, ...(intervalMs !== undefined ? { intervalMs } : {}), progress: log })
+  const r = await runHighDegree({ D, intervals, agentNodeArgs, ...(intervalMs !== undefined ? { intervalMs } : {}), progress: log })
   runs.push(r)
   console.log(JSON.stringify(r))
 }

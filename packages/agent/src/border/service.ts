@@ -306,14 +306,15 @@ export class BorderService {
     }
   }
 
-  /** Store a co-signed attestation and close the interval's pending work, in one durable write. */
-  private async storeAttestation (peer: string, doc: UsageAttestation, theirReport?: UsageReport): Promise<void> {
+  /** Store a co-signed attestation and close the interval's pending work (or leave its delivery pending), in one durable write. */
+  private async storeAttestation (peer: string, doc: UsageAttestation, theirReport?: UsageReport, deliver = false): Promise<void> {
     const border = borderOf(this.ctx.identity.peerId, peer)
     const start = doc.body.interval.start
     const batch = this.ctx.store.batch()
     if (theirReport !== undefined) batch.replaceReport({ border, intervalStart: start, reporter: peer, id: docId(theirReport), bytes: encodeDocument(theirReport), revision: revisionOf(theirReport) })
     batch.putAttestation({ border, intervalStart: start, id: docId(doc), bytes: encodeDocument(doc) })
       .deletePending('interval', intervalKey(peer, start))
+    if (deliver) batch.putPending('deliver', intervalKey(peer, start), { peer, start })
     // A revision settled our open dispute: resolved in the very write that stores the attestation.
     const open = await this.ctx.store.getDispute('usage', border, pad(start))
     if (open !== undefined && open.status === 'open') batch.resolveDispute({ kind: 'usage', border, key: pad(start), resolution: { attestation: docId(doc), reports: [...doc.body.reports] }, time: this.ctx.now() })
@@ -545,16 +546,14 @@ export class BorderService {
           await this.recordDispute(peer, start, mine.doc, theirs, r)
           return 'disputed'
         }
+        // The id of the body we compute (no signature needed to compare it; the half was validated on decode).
         const expected = this.attestationBody(mine.doc, theirs, tol, r)
-        const ours = sign(ctx.identity, 'usage-attestation', expected)
-        if (!ours.ok) throw new Error(ours.error.message)
-        if (docId(ours.value) !== docId(half)) throw this.refuse(peer, 'usage-attestation', 'mismatch', 'neighbour computed a different attestation from the same reports')
+        if (docId({ type: 'usage-attestation', body: expected }) !== docId(half)) throw this.refuse(peer, 'usage-attestation', 'mismatch', 'neighbour computed a different attestation from the same reports')
         const v = verifyDocument(half, [peer])
         if (!v.ok) throw this.refuse(peer, 'usage-attestation', v.error.code, v.error.message)
         const full = cosign(ctx.identity, half)
         if (!full.ok) throw new Error(full.error.message)
-        await this.storeAttestation(peer, full.value, theirs)
-        await ctx.store.putPending('deliver', intervalKey(peer, start), { peer, start })
+        await this.storeAttestation(peer, full.value, theirs, true)
         await this.deliver(peer, start)
         return 'attested'
       }

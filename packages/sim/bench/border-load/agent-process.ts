@@ -67,8 +67,9 @@ export class AgentProcess {
   readonly exited: Promise<number | null>
   private readonly child: ChildProcess
 
-  constructor (files: AgentFiles, cwd: string) {
-    this.child = spawn(process.execPath, [CLI, 'agent', '--config', files.config], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  /** `nodeArgs`: flags for the agent's Node (e.g. --cpu-prof, to find what limits it). */
+  constructor (files: AgentFiles, cwd: string, nodeArgs: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, CLI, 'agent', '--config', files.config], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     const keep = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) if (line !== '' && this.lines.length < 2000) this.lines.push(line)
     }

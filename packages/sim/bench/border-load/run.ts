@@ -29,6 +29,8 @@ export interface HighDegreeOptions {
   /** Interval length (default: long enough for the agent to close one interval with slack). */
   intervalMs?: number
   progress?: (line: string) => void
+  /** Flags for the agent's Node, e.g. ['--cpu-prof', '--cpu-prof-dir=DIR']. */
+  agentNodeArgs?: string[]
   /** Whole-run deadline in ms (default: generous for D). */
   timeoutMs?: number
 }
@@ -78,7 +80,7 @@ export async function runHighDegree (opts: HighDegreeOptions): Promise<HighDegre
     stops.push(async () => { await Promise.all(peers.map(async p => { await p.n.stop() })) })
     const files = await writeAgentFiles(dir, ids.agent, terms, peers.map(p => ({ peerId: p.n.peerId, addr: p.addr })), 1_000_000)
     const spawnedAt = Date.now()
-    const agent = new AgentProcess(files, dir)
+    const agent = new AgentProcess(files, dir, opts.agentNodeArgs)
     stops.unshift(async () => { await agent.stop() })
     for (const p of peers) await p.n.knowAgent([`/ip4/127.0.0.1/tcp/${files.p2p}`])
     const alive = (): void => { if (!agent.running) throw new Error(`agent exited:\n${agent.tail()}`) }
