@@ -95,10 +95,13 @@ export function tariffRelayPolicy (config: AgentConfig, me: string): RelayPolicy
 
 /**
  * Room for a connection to every neighbour and clearer: libp2p prunes connections above
- * `maxConnections` (128 by default), which would drop borders of an agent with more neighbours.
+ * `maxConnections` (128 by default), which would drop borders of an agent with more neighbours,
+ * and fails dials beyond its dial queue (500), which made an agent of 1,000 neighbours take minutes
+ * to reach them all (backing off each failed dial).
  */
-export function connectionLimits (config: AgentConfig): { maxConnections: number } {
-  return { maxConnections: Math.max(DEFAULT_LIMITS.maxConnections, config.neighbours.length + config.clearers.length + 64) }
+export function connectionLimits (config: AgentConfig): { maxConnections: number, maxDialQueueLength: number } {
+  const peers = config.neighbours.length + config.clearers.length + 64
+  return { maxConnections: Math.max(DEFAULT_LIMITS.maxConnections, peers), maxDialQueueLength: Math.max(DEFAULT_LIMITS.maxDialQueueLength, peers) }
 }
 
 /** A neighbour entry with our own PeerId is a config mistake (a copied config, the wrong key file). */

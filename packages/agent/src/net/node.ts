@@ -40,13 +40,16 @@ export interface ConnectionLimits {
   inboundConnectionThreshold?: number;
   /** Whole dial (all addresses) in ms. */
   dialTimeoutMs?: number;
+  /** Dials waiting at once; libp2p fails any beyond (500 by default), so an agent dialling more neighbours raises it. */
+  maxDialQueueLength?: number;
 }
 
 export const DEFAULT_LIMITS: Required<ConnectionLimits> = {
   maxConnections: 128,
   maxIncomingPendingConnections: 32,
   inboundConnectionThreshold: 50,
-  dialTimeoutMs: 10_000
+  dialTimeoutMs: 10_000,
+  maxDialQueueLength: 500
 };
 
 export interface CreateNodeOptions {
@@ -107,6 +110,7 @@ export async function createNode(opts: CreateNodeOptions): Promise<NetNode> {
       maxIncomingPendingConnections: limits.maxIncomingPendingConnections,
       inboundConnectionThreshold: limits.inboundConnectionThreshold,
       dialTimeout: limits.dialTimeoutMs,
+      maxDialQueueLength: limits.maxDialQueueLength,
       // The Redialer owns reconnection (with jitter and events); libp2p's own stays off.
       reconnectRetries: 0
     },

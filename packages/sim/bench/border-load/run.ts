@@ -84,7 +84,16 @@ export async function runHighDegree (opts: HighDegreeOptions): Promise<HighDegre
     stops.unshift(async () => { await agent.stop() })
     for (const p of peers) await p.n.knowAgent([`/ip4/127.0.0.1/tcp/${files.p2p}`])
     const alive = (): void => { if (!agent.running) throw new Error(`agent exited:\n${agent.tail()}`) }
-    await waitUntil('the agent to sync every neighbour\'s tariff', async () => { alive(); return peers.every(p => p.n.counts.tariffSyncs > 0) }, Math.max(0, deadline - Date.now()), 200)
+    let synced = 0
+    const syncing = async (): Promise<boolean> => {
+      alive()
+      const n = peers.filter(p => p.n.counts.tariffSyncs > 0).length
+      if (Math.floor(n / 100) > Math.floor(synced / 100)) log(`agent synced ${n}/${D} neighbours' tariffs`)
+      synced = n
+      return n === D
+    }
+    await waitUntil('the agent to sync every neighbour\'s tariff', syncing, Math.max(0, deadline - Date.now()), 200)
+      .catch((err: Error) => { throw new Error(`${err.message} (${synced}/${D})\n${agent.tail()}`) })
     log(`agent up and synced with ${D} neighbours after ${((Date.now() - spawnedAt) / 1000).toFixed(1)} s`)
     const measured = await driveIntervals({ D, K, terms, peers: peers.map(p => p.n), done, agent, files, spawnedAt, deadline, log, alive })
     await stops.shift()?.()
