@@ -141,6 +141,7 @@ export class Agent {
     this.ctx = ctx
     this.view = new TariffView(ctx.store)
     this.tariffs = new TariffService(ctx)
+    this.view.follow(this.tariffs)
     this.usage = new UsageSource({
       config: ctx.config,
       me: ctx.identity.peerId,

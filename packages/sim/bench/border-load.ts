@@ -19,6 +19,9 @@ const agentNodeArgs = prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=$
 const t0 = Date.now()
 const log = (line: string): void => { console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${line}`) }
 
+// A stopped bench exits through 'exit', which takes its agent process down with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { process.exit(130) })
+
 const runs: HighDegreeResult[] = []
 for (const D of sizes) {
   if (!Number.isInteger(D) || D < 1) throw new Error(`--D wants positive integers, got ${String(D)}`)

@@ -26,6 +26,10 @@ export class TariffService {
   private readonly syncing = new Map<string, Promise<void>>()
   private readonly lastLogged = new Map<string, number>()
   private lastRepublish: number | undefined
+  private readonly storedListeners: Array<(issuer: string) => void> = []
+  /** Be told each time a version of an issuer's tariff is stored (a view's cache follows it). */
+  onStored (listener: (issuer: string) => void): void { this.storedListeners.push(listener) }
+  private stored (issuer: string): void { for (const l of this.storedListeners) l(issuer) }
   /** Issuers whose tariffs we keep: our neighbours, plus any a clearer is told to follow. */
   readonly follows: Set<string>
 
@@ -115,6 +119,7 @@ export class TariffService {
       return reject(verdict.reason, verdict.message)
     }
     const put = await ctx.store.putTariff({ issuer, seq: doc.body.seq, id, effective: doc.body.effective, bytes })
+    if (put === 'created') this.stored(issuer)
     if (put === 'conflict') {
       if (await this.equivocation(issuer, doc.body.seq, id, bytes)) return reject('equivocation', `${issuer} signed two different versions ${doc.body.seq}; both kept as evidence`)
       return reject('conflict', `another version ${doc.body.seq} is already held`)
@@ -249,6 +254,7 @@ export class TariffService {
     const bytes = encodeDocument(doc)
     const id = docId(doc)
     const put = await ctx.store.putTariff({ issuer: me, seq: body.seq, id, effective: body.effective, bytes })
+    if (put === 'created') this.stored(me)
     if (put === 'conflict') throw new Error(`tariff version ${body.seq} already exists with another content`)
     const recipients = await ctx.net.publish(tariffTopic(me), bytes)
     ctx.log.info({ seq: body.seq, id, effective: body.effective, recipients }, 'tariff published')

@@ -76,6 +76,10 @@ export class AgentProcess {
     this.child.stdout?.on('data', keep)
     this.child.stderr?.on('data', keep)
     this.exited = new Promise(resolve => this.child.once('exit', (code) => { resolve(code) }))
+    // The agent never outlives the bench, however the bench ends.
+    const kill = (): void => { if (this.running) this.child.kill('SIGKILL') }
+    process.once('exit', kill)
+    void this.exited.then(() => process.off('exit', kill))
   }
 
   get pid (): number {
