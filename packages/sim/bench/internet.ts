@@ -5,8 +5,9 @@
  * agents on the simulated network (faults off), prints progress and one JSON line per size, writes
  * docs/internet.svg (degree CCDF at 1,000, 10,000 and 75,000; cost per agent against degree, one
  * line per simulated N), and ends with one JSON line. `--quick` runs N = 1,000 only and writes no
- * chart unless --chart is given. Section 3 of the issue (one libp2p agent with D borders) is not
- * measured here yet: `high_degree` is null.
+ * chart unless --chart is given. Then section 3 of the issue: one real agent process with D
+ * libp2p neighbours (bench/border-load/, D = 1,000; 100 with --quick; `--high-degree D` to choose,
+ * 0 to skip), whose figures are `high_degree`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -15,6 +16,7 @@ import {
   COLORS, degreeBuckets, degreeCcdf, degrees, internetGraph, logLogChart, minus, perBorderSpread, runInternetCycle, seededRng, summarize,
   type Bucket, type InternetCycleResult
 } from '../src/index.js'
+import { runHighDegree } from './border-load/index.js'
 
 const args = process.argv.slice(2).filter(a => a !== 'internet')
 const flag = (name: string): boolean => args.includes(`--${name}`)
@@ -63,6 +65,10 @@ if (chartPath !== undefined) {
   log(`chart written to ${chartPath}`)
 }
 
+const D = Number(value('high-degree') ?? (quick ? 100 : 1000))
+const hd = D > 0 ? await runHighDegree({ D, intervals: quick ? 2 : 3, progress: log }) : undefined
+if (hd !== undefined) console.log(JSON.stringify({ border_load: hd }))
+
 const last = reports[reports.length - 1] as SizeReport
 const spread = perBorderSpread(last.buckets)
 console.log(JSON.stringify({
@@ -75,7 +81,7 @@ console.log(JSON.stringify({
   per_border_spread: spread,
   per_border_spread_after_tariffs: perBorderSpread(last.after_tariffs),
   n_independence: null,
-  high_degree: null,
+  high_degree: hd === undefined ? null : { D: hd.D, border_intervals_per_s: hd.border_intervals_per_s, crypto_ratio: hd.crypto_ratio, p99_interval_close_ms: hd.p99_interval_close_ms, rss_per_border_kb: hd.rss_per_border_kb },
   unsettled: last.unsettled,
   wall_s: (Date.now() - t0) / 1000
 }))
