@@ -34,6 +34,13 @@ export class Completions {
     })
   }
 
+  /** Each border's delay from `closeOf(start)` to its completion, for the given intervals and peers. */
+  delays (starts: number[], closeOf: (s: number) => number, peers: ReadonlySet<string>): number[] {
+    const out: number[] = []
+    for (const s of starts) for (const [p, t] of this.byInterval.get(s) ?? []) if (peers.has(p)) out.push(t - closeOf(s))
+    return out
+  }
+
   /** Border-intervals of the given intervals completed after `after`. */
   completedAfter (starts: number[], after: number): number {
     let n = 0

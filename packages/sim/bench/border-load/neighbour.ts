@@ -44,6 +44,12 @@ export class LoadNeighbour {
   readonly initiator: boolean
   readonly attested = new Map<number, Uint8Array>()
   readonly counts = { disputed: 0, declined: 0, errors: 0, notReady: 0, refused: 0, tariffSyncs: 0 }
+  /**
+   * The first interval this neighbour settles, once the driver sets it: earlier ones are declined,
+   * as an agent declines intervals before it started settling a border; until then the agent is
+   * told to try again (so a slow start leaves no backlog ahead of the measured intervals).
+   */
+  settleFrom: number | undefined
   private node: Libp2p | undefined
   private readonly reports = new Map<number, Own>()
 
@@ -210,6 +216,8 @@ export class LoadNeighbour {
     const start = theirs.body.interval.start
     const held = this.attested.get(start)
     if (held !== undefined) return this.reply({ k: 'attestation', doc: held })
+    if (this.settleFrom === undefined) return this.reply({ k: 'not-ready', reason: 'not settling this border yet' })
+    if (start < this.settleFrom) return this.reply({ k: 'declined', reason: 'interval before this neighbour started settling the border' })
     const tol = Number(tolerance) < Number(this.terms.tolerance) ? tolerance : this.terms.tolerance
     const mine = this.ownReport(start)
     const body = this.attestationBody(mine.doc, theirs, tol)

@@ -16,6 +16,7 @@
  *   nothing but the agent's Ed25519 work (its signs and verifies per border-interval, read from its
  *   /metrics, at raw node:crypto rates measured in this run).
  */
+import { rmSync } from 'node:fs'
 import type { LoadNeighbour, BorderTerms } from './neighbour.js'
 import { AgentProcess, writeAgentFiles, type AgentFiles } from './agent-process.js'
 import { cryptoLimit, cryptoRates, type CryptoRates } from './crypto.js'
@@ -50,11 +51,18 @@ export interface HighDegreeResult {
   rss_kb: number
   rss_idle_kb: number
   cpu_ms_per_border_interval: number
+  /** Share of one core the agent used between the snapshots (1 = a core busy all the time). */
+  agent_cpu_share: number
+  /** CPU of the D neighbours (this process) per border-interval, and its share of one core. */
+  neighbours_cpu_ms_per_border_interval: number
+  neighbours_cpu_share: number
   signs_per_border_interval: number
   verifies_per_border_interval: number
   node_crypto_sign_per_s: number
   node_crypto_verify_per_s: number
   agent_initiates: number
+  /** Per border-interval, ms from the interval's close to its completion: median and p99, by who started the exchange. */
+  close_ms_by_initiator: { agent: [number, number], neighbour: [number, number] }
   disputed: number
   declined: number
   errors: number
@@ -72,6 +80,9 @@ export async function runHighDegree (opts: HighDegreeOptions): Promise<HighDegre
   log(`D=${D}: raw node:crypto ${Math.round(before.signPerS)} signs/s, ${Math.round(before.verifyPerS)} verifies/s; interval ${terms.intervalMs} ms`)
   const ids = await keys(D)
   const dir = await tempDir()
+  // A bench stopped by a signal leaves no temp dir behind.
+  const cleanup = (): void => { rmSync(dir, { recursive: true, force: true }) }
+  process.once('exit', cleanup)
   const stops: Array<() => Promise<void>> = []
   try {
     const idle = await idleRss(dir, ids.agent, terms)
@@ -95,13 +106,14 @@ export async function runHighDegree (opts: HighDegreeOptions): Promise<HighDegre
     await waitUntil('the agent to sync every neighbour\'s tariff', syncing, Math.max(0, deadline - Date.now()), 200)
       .catch((err: Error) => { throw new Error(`${err.message} (${synced}/${D})\n${agent.tail()}`) })
     log(`agent up and synced with ${D} neighbours after ${((Date.now() - spawnedAt) / 1000).toFixed(1)} s`)
-    const measured = await driveIntervals({ D, K, terms, peers: peers.map(p => p.n), done, agent, files, spawnedAt, deadline, log, alive })
+    const measured = await driveIntervals({ D, K, terms, peers: peers.map(p => p.n), done, agent, files, deadline, log, alive })
     await stops.shift()?.()
     const after = cryptoRates()
     return figures({ D, K, terms, done, measured, idle, before, after, peers: peers.map(p => p.n), t0 })
   } finally {
     for (const stop of stops) await stop().catch(() => {})
     await removeDir(dir)
+    process.off('exit', cleanup)
   }
 }
 
@@ -113,7 +125,6 @@ interface Drive {
   done: Completions
   agent: AgentProcess
   files: AgentFiles
-  spawnedAt: number
   deadline: number
   log: (line: string) => void
   alive: () => void
@@ -122,19 +133,20 @@ interface Drive {
 interface Measured { starts: number[], s0: Snapshot, s1: Snapshot, peakRssKb: number }
 
 /**
- * Runs the neighbours' side of every interval from the agent's start on, then waits for one
- * warm-up interval and K measured intervals to complete on every border, with agent snapshots
+ * Runs the neighbours' side of every interval from the next one on (earlier ones are declined),
+ * and waits for that warm-up interval and K measured intervals to complete on every border, with agent snapshots
  * when the warm-up interval and the last measured interval are complete.
  */
 async function driveIntervals (d: Drive): Promise<Measured> {
   const { intervalMs } = d.terms
   const first = Math.ceil(Date.now() / intervalMs) * intervalMs
   const starts = Array.from({ length: d.K }, (_, i) => first + (i + 1) * intervalMs)
+  for (const p of d.peers) p.settleFrom = first
   let peakRssKb = 0
   const sampler = setInterval(() => { if (d.agent.running) peakRssKb = Math.max(peakRssKb, d.agent.sample().rssKb) }, 250)
   const initiators = d.peers.filter(p => p.initiator)
   const stop = { now: false }
-  const driving = initiate(initiators, Math.floor(d.spawnedAt / intervalMs) * intervalMs, starts[starts.length - 1] as number, d.terms, d.deadline, stop)
+  const driving = initiate(initiators, first, starts[starts.length - 1] as number, d.terms, d.deadline, stop)
   try {
     await untilComplete(d, first, 'warm-up interval')
     const s0 = await snapshot(d.agent, d.files)
@@ -220,14 +232,26 @@ function figures (f: FigureInput): HighDegreeResult {
     rss_kb: m.peakRssKb,
     rss_idle_kb: f.idle,
     cpu_ms_per_border_interval: r2((m.s1.proc.cpuMs - m.s0.proc.cpuMs) / inWindow),
+    agent_cpu_share: r2((m.s1.proc.cpuMs - m.s0.proc.cpuMs) / (m.s1.at - m.s0.at)),
+    neighbours_cpu_ms_per_border_interval: r2((m.s1.driverCpuMs - m.s0.driverCpuMs) / inWindow),
+    neighbours_cpu_share: r2((m.s1.driverCpuMs - m.s0.driverCpuMs) / (m.s1.at - m.s0.at)),
     signs_per_border_interval: r2(signs),
     verifies_per_border_interval: r2(verifies),
     node_crypto_sign_per_s: Math.round(rates.signPerS),
     node_crypto_verify_per_s: Math.round(rates.verifyPerS),
     agent_initiates: f.peers.filter(p => !p.initiator).length,
+    close_ms_by_initiator: byInitiator(f, closeOf),
     disputed: sum('disputed'),
     declined: sum('declined'),
     errors: sum('errors'),
     wall_s: Math.round((Date.now() - f.t0) / 100) / 10
   }
+}
+
+function byInitiator (f: FigureInput, closeOf: (s: number) => number): { agent: [number, number], neighbour: [number, number] } {
+  const of = (initiator: boolean): [number, number] => {
+    const ds = f.done.delays(f.measured.starts, closeOf, new Set(f.peers.filter(p => p.initiator === initiator).map(p => p.peerId)))
+    return [percentile(ds, 50), percentile(ds, 99)]
+  }
+  return { agent: of(false), neighbour: of(true) }
 }

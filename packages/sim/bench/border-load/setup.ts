@@ -77,10 +77,12 @@ export async function waitUntil (what: string, ok: () => Promise<boolean>, timeo
   }
 }
 
-export interface Snapshot { at: number, proc: ProcSample, sigs: { sign: number, verify: number } }
+/** The agent's CPU, RSS and signature counts, and this process's CPU (the neighbours'), at one moment. */
+export interface Snapshot { at: number, proc: ProcSample, sigs: { sign: number, verify: number }, driverCpuMs: number }
 
 export async function snapshot (p: AgentProcess, files: AgentFiles): Promise<Snapshot> {
-  return { at: Date.now(), proc: p.sample(), sigs: await agentSignatures(files.http) }
+  const c = process.cpuUsage()
+  return { at: Date.now(), proc: p.sample(), sigs: await agentSignatures(files.http), driverCpuMs: (c.user + c.system) / 1000 }
 }
 
 export const tempDir = async (): Promise<string> => await mkdtemp(join(tmpdir(), 'border-load-'))
