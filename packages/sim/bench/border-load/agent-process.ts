@@ -71,7 +71,8 @@ export class AgentProcess {
   constructor (files: AgentFiles, cwd: string, nodeArgs: string[] = []) {
     this.child = spawn(process.execPath, [...nodeArgs, CLI, 'agent', '--config', files.config], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     const keep = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '' && this.lines.length < 2000) this.lines.push(line)
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(line)
+      if (this.lines.length > 2000) this.lines.splice(0, this.lines.length - 1000)
     }
     this.child.stdout?.on('data', keep)
     this.child.stderr?.on('data', keep)

@@ -6,7 +6,11 @@ export class Completions {
   private readonly byInterval = new Map<number, Map<string, number>>()
   private listeners: Array<() => void> = []
 
+  /** Only these peers' completions count (all, until set). */
+  counted: ReadonlySet<string> | undefined
+
   add (peer: string, start: number, at: number): void {
+    if (this.counted !== undefined && !this.counted.has(peer)) return
     let m = this.byInterval.get(start)
     if (m === undefined) { m = new Map(); this.byInterval.set(start, m) }
     if (!m.has(peer)) m.set(peer, at)

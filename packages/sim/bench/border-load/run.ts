@@ -37,7 +37,10 @@ export interface HighDegreeOptions {
 }
 
 export interface HighDegreeResult {
+  /** Neighbours configured. */
   D: number
+  /** Neighbours whose borders were measured: D, or (after a start too slow for a few) at least 95 % of it. */
+  D_measured: number
   intervals: number
   interval_ms: number
   border_intervals: number
@@ -66,6 +69,8 @@ export interface HighDegreeResult {
   disputed: number
   declined: number
   errors: number
+  /** From spawning the agent to its having every neighbour's tariff (connections and tariff sync). */
+  agent_ready_s: number
   wall_s: number
 }
 
@@ -103,13 +108,21 @@ export async function runHighDegree (opts: HighDegreeOptions): Promise<HighDegre
       synced = n
       return n === D
     }
-    await waitUntil('the agent to sync every neighbour\'s tariff', syncing, Math.max(0, deadline - Date.now()), 200)
-      .catch((err: Error) => { throw new Error(`${err.message} (${synced}/${D})\n${agent.tail()}`) })
-    log(`agent up and synced with ${D} neighbours after ${((Date.now() - spawnedAt) / 1000).toFixed(1)} s`)
-    const measured = await driveIntervals({ D, K, terms, peers: peers.map(p => p.n), done, agent, files, deadline, log, alive })
+    // A loaded machine may leave a few borders unconnected for minutes: past the time allowed for
+    // the start, the run goes on with the borders that are up if they are at least 95 % of D.
+    const readyBy = Date.now() + Math.min(Math.max(0, deadline - Date.now()), 60_000 + D * 200)
+    await waitUntil('the agent to sync every neighbour\'s tariff', syncing, readyBy - Date.now(), 200)
+      .catch((err: Error) => { if (synced < 0.95 * D) throw new Error(`${err.message} (${synced}/${D})\n${agent.tail()}`) })
+    const up = peers.filter(p => p.n.counts.tariffSyncs > 0).map(p => p.n)
+    done.counted = new Set(up.map(p => p.peerId))
+    const readyS = Math.round((Date.now() - spawnedAt) / 100) / 10
+    log(`agent up and synced with ${D} neighbours after ${readyS} s`)
+    const measured = await driveIntervals({ D: up.length, K, terms, peers: up, done, agent, files, deadline, log, alive })
     await stops.shift()?.()
     const after = cryptoRates()
-    return figures({ D, K, terms, done, measured, idle, before, after, peers: peers.map(p => p.n), t0 })
+    const r = figures({ D: up.length, K, terms, done, measured, idle, before, after, peers: up, t0 })
+    // The agent holds all D borders, measured or not.
+    return { ...r, D, rss_per_border_kb: Math.round((r.rss_kb - r.rss_idle_kb) / D), agent_ready_s: readyS }
   } finally {
     for (const stop of stops) await stop().catch(() => {})
     await removeDir(dir)
@@ -202,7 +215,7 @@ interface FigureInput {
   t0: number
 }
 
-function figures (f: FigureInput): HighDegreeResult {
+function figures (f: FigureInput): Omit<HighDegreeResult, 'agent_ready_s'> {
   const { D, terms, done, measured: m } = f
   const closeOf = (s: number): number => s + terms.intervalMs + terms.graceMs
   const lasts = m.starts.map(s => done.last(s, D) as number)
@@ -219,6 +232,7 @@ function figures (f: FigureInput): HighDegreeResult {
   const r2 = (x: number): number => Math.round(x * 100) / 100
   return {
     D,
+    D_measured: D,
     intervals: m.starts.length,
     interval_ms: terms.intervalMs,
     border_intervals: m.starts.reduce((a, s) => a + done.count(s), 0),
