@@ -121,6 +121,22 @@ function startError (err: unknown, config: AgentConfig): unknown {
   return err
 }
 
+/**
+ * Borders worked on at once in a pass. Each border still waits only on its own neighbour, but an
+ * agent with a thousand neighbours no longer starts a thousand exchanges at the same moment, which
+ * on a busy machine made them time out together and be retried together (border-load bench).
+ */
+const CONCURRENT_BORDERS = 64
+
+/** `fn` over `items`, at most `limit` running at once. */
+async function eachAtMost<T> (limit: number, items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
 export class Agent {
   readonly ctx: AgentContext
   readonly tariffs: TariffService
@@ -310,7 +326,7 @@ export class Agent {
     // One scan of the pending intervals for every border: a scan per border made a pass O(D²).
     const pending = new Map<string, number[]>()
     for (const p of await this.border.pending()) pending.set(p.peer, [...(pending.get(p.peer) ?? []), p.start])
-    await Promise.all(peers.map(async peer => await this.workOn(peer, connected.has(peer), now, pending.get(peer) ?? [])))
+    await eachAtMost(CONCURRENT_BORDERS, peers, async peer => await this.workOn(peer, connected.has(peer), now, pending.get(peer) ?? []))
     for (const d of await this.border.deliveries()) {
       if (connected.has(d.peer)) await this.border.deliver(d.peer, d.start)
     }

@@ -189,10 +189,15 @@ async function initiate (initiators: LoadNeighbour[], from: number, to: number, 
   for (let s = from; s <= to && !stop.now; s += terms.intervalMs) {
     const closeAt = s + terms.intervalMs + terms.graceMs
     while (Date.now() < closeAt && !stop.now) await new Promise(resolve => setTimeout(resolve, Math.min(100, closeAt - Date.now())))
-    for (const n of initiators) runs.push(untilFinal(n, s, deadline, stop))
+    // Each neighbour starts within one tick of its own after the close, as an agent does (its tick is
+    // a quarter interval, at most 1 s), rather than all in the same millisecond.
+    const tick = Math.min(1000, terms.intervalMs / 4)
+    for (const n of initiators) runs.push(later(Math.random() * tick).then(async () => { await untilFinal(n, s, deadline, stop) }))
   }
   await Promise.all(runs)
 }
+
+const later = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 async function untilFinal (n: LoadNeighbour, start: number, deadline: number, stop: { now: boolean }): Promise<void> {
   for (let attempt = 0; Date.now() < deadline && !stop.now; attempt++) {

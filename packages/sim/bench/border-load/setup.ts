@@ -9,8 +9,12 @@ import { LoadNeighbour, type BorderTerms } from './neighbour.js'
 import { AgentProcess, BENCH_TARIFF, agentSignatures, writeAgentFiles, type AgentFiles, type ProcSample } from './agent-process.js'
 import type { Completions } from './completions.js'
 
-/** Default interval: 2 s, plus 6 ms per border (room for about 170 border-intervals/s at D = 1,000). */
-export const defaultIntervalMs = (D: number): number => Math.max(2000, Math.ceil((2000 + 6 * D) / 1000) * 1000)
+/**
+ * Default interval: 2 s plus 18 ms per border (20 s at D = 1,000). Long enough that an interval
+ * closes on every border before the next one at about 60 border-intervals/s, and that a start of a
+ * few minutes leaves only a few intervals before the measured ones to be declined.
+ */
+export const defaultIntervalMs = (D: number): number => Math.max(2000, Math.ceil((2000 + 18 * D) / 1000) * 1000)
 
 export function termsFor (intervalMs: number): BorderTerms {
   return { intervalMs, graceMs: Math.max(100, Math.round(intervalMs / 20)), clockSkewMs: 2000, seed: 'border-load', classes: ['be'], meanVolume: 1_000_000, noise: 0.001, tolerance: '0.01' }
