@@ -44,6 +44,9 @@ export interface ConnectionLimits {
   maxDialQueueLength?: number;
 }
 
+/** Least time a connection's keep-alive ping gets before libp2p aborts the connection. */
+export const PING_TIMEOUT_MIN_MS = 20_000;
+
 export const DEFAULT_LIMITS: Required<ConnectionLimits> = {
   maxConnections: 128,
   maxIncomingPendingConnections: 32,
@@ -114,6 +117,10 @@ export async function createNode(opts: CreateNodeOptions): Promise<NetNode> {
       // The Redialer owns reconnection (with jitter and events); libp2p's own stays off.
       reconnectRetries: 0
     },
+    // libp2p pings every connection each 10 s and aborts one whose ping takes longer than an
+    // adaptive timeout of at least 5 s. An agent busy with a thousand borders answered late and had
+    // its connections dropped mid-exchange: a ping now has at least 20 s.
+    connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MIN_MS } },
     services: {
       identify: identify(),
       ping: ping(),

@@ -72,7 +72,9 @@ export class LoadNeighbour {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      connectionManager: { maxConnections: 8, reconnectRetries: 0 }
+      connectionManager: { maxConnections: 8, reconnectRetries: 0 },
+      // As the agent's node does (a busy agent answers pings late).
+      connectionMonitor: { pingTimeout: { minTimeout: net.PING_TIMEOUT_MIN_MS } }
     })
     this.node = node
     const fromAgent = (peer: string): boolean => peer === this.agent
