@@ -11,6 +11,7 @@ const benches = {
   clearing: 'packages/clearing/dist/bench/clearing.js',
   scale: 'packages/sim/dist/bench/scale.js',
   internet: 'packages/sim/dist/bench/internet.js',
+  'border-load': 'packages/sim/dist/bench/border-load.js',
   ipfix: 'packages/agent/dist/bench/ipfix.js'
 }
 const [name, ...args] = process.argv.slice(2)

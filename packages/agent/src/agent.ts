@@ -9,7 +9,7 @@ import { openStore, StoreError, type Store } from '@splitedge/store'
 import { ConfigError, type AgentConfig, type Neighbour } from './config/load.js'
 import type { AgentContext, Defect } from './context.js'
 import { createMetrics, type AgentMetrics } from './metrics.js'
-import { countRejections, createNode, nodeCounters, restrictRelay, type NetNode, type RelayPolicy } from '@splitedge/node'
+import { DEFAULT_LIMITS, countRejections, createNode, nodeCounters, restrictRelay, type NetNode, type RelayPolicy } from '@splitedge/node'
 import { libp2pNet, type NetPort } from '@splitedge/node'
 import { nodeLogger, systemScheduler, type Scheduler } from '@splitedge/node'
 import { TariffService } from './tariff/service.js'
@@ -102,6 +102,17 @@ export function tariffRelayPolicy (config: AgentConfig, me: string): RelayPolicy
   }
 }
 
+/**
+ * Room for a connection to every neighbour and clearer: libp2p prunes connections above
+ * `maxConnections` (128 by default), which would drop borders of an agent with more neighbours,
+ * and fails dials beyond its dial queue (500), which made an agent of 1,000 neighbours take minutes
+ * to reach them all (backing off each failed dial).
+ */
+export function connectionLimits (config: AgentConfig): { maxConnections: number, maxDialQueueLength: number } {
+  const peers = config.neighbours.length + config.clearers.length + 64
+  return { maxConnections: Math.max(DEFAULT_LIMITS.maxConnections, peers), maxDialQueueLength: Math.max(DEFAULT_LIMITS.maxDialQueueLength, peers) }
+}
+
 /** A neighbour entry with our own PeerId is a config mistake (a copied config, the wrong key file). */
 function checkNotSelf (config: AgentConfig, me: string): void {
   const i = config.neighbours.findIndex(n => n.peerId === me)
@@ -117,6 +128,22 @@ function startError (err: unknown, config: AgentConfig): unknown {
     return new ConfigError('listen', `an address is already in use (${config.listen.join(', ')})`, 'stop the process that holds it, or choose another port')
   }
   return err
+}
+
+/**
+ * Borders worked on at once in a pass. Each border still waits only on its own neighbour, but an
+ * agent with a thousand neighbours no longer starts a thousand exchanges at the same moment, which
+ * on a busy machine made them time out together and be retried together (border-load bench).
+ */
+const CONCURRENT_BORDERS = 64
+
+/** `fn` over `items`, at most `limit` running at once. */
+async function eachAtMost<T> (limit: number, items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }
 
 export class Agent {
@@ -173,7 +200,7 @@ export class Agent {
       await store.claimOwner(identity.peerId)
       const metrics: AgentMetrics = opts.metrics ?? createMetrics({ defaultMetrics: opts.store === undefined })
       if (net === undefined) {
-        node = await createNode({ privateKey: identity.privateKey, listen: config.listen, transport: config.transport, gossip: neighbourOnlyGossip(config) })
+        node = await createNode({ privateKey: identity.privateKey, listen: config.listen, transport: config.transport, gossip: neighbourOnlyGossip(config), limits: connectionLimits(config) })
         restrictRelay(node, tariffRelayPolicy(config, identity.peerId))
         countRejections(node, metrics.rejected, log)
         net = libp2pNet(node, config.neighbours)
@@ -305,7 +332,8 @@ export class Agent {
     if (this.stopped) return
     const connected = new Set(this.ctx.net.connected())
     const now = this.ctx.now()
-    await Promise.all([...this.ctx.neighbours.keys()].map(async peer => await this.workOn(peer, connected.has(peer), now)))
+    // At most CONCURRENT_BORDERS at once: a burst of D exchanges at 1,000 borders timed out together.
+    await eachAtMost(CONCURRENT_BORDERS, [...this.ctx.neighbours.keys()], async peer => await this.workOn(peer, connected.has(peer), now))
     for (const d of await this.border.deliveries()) {
       if (connected.has(d.peer) && !this.stopped) await this.border.exchange(d.peer, d.start)
     }
@@ -319,7 +347,6 @@ export class Agent {
   private async workOn (peer: string, connected: boolean, now: number): Promise<void> {
     const { ctx } = this
     try {
-      await this.border.schedule(peer)
       if (!connected || this.stopped) return
       for (const { start } of (await this.border.pending(peer)).slice(0, 32)) {
         if (this.stopped) return

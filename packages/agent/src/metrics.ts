@@ -1,6 +1,7 @@
 /** Prometheus metrics of one agent: the node's series and the agent's own, in one registry per agent. */
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { createNodeMetrics, type NodeMetrics } from '@splitedge/node'
+import { signCounts, verifyCounts } from '@splitedge/wire'
 
 /** The node's series (`@splitedge/node` metrics.ts) plus the agent's own. */
 export interface AgentMetrics extends NodeMetrics {
@@ -43,9 +44,27 @@ function flowMetrics (registry: Registry): FlowMetrics {
   }
 }
 
+/**
+ * Ed25519 work of the whole process (made and verified signatures): registered only for an agent
+ * that owns its process, as the process metrics are, since the tallies are process-wide.
+ */
+function cryptoMetrics (registry: Registry): void {
+  new Gauge({
+    name: 'splitedge_signatures',
+    help: 'Ed25519 signatures made (op=sign) and checked (op=verify) by this process',
+    labelNames: ['op'],
+    registers: [registry],
+    collect () {
+      this.set({ op: 'sign' }, signCounts().signatures)
+      this.set({ op: 'verify' }, verifyCounts().signatures)
+    }
+  })
+}
+
 export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AgentMetrics {
   const base = createNodeMetrics(opts)
   const registers: Registry[] = [base.registry]
+  if (opts.defaultMetrics === true) cryptoMetrics(base.registry)
   return {
     ...base,
     neighboursConnected: new Gauge({ name: 'splitedge_neighbours_connected', help: 'Configured neighbours currently connected', registers }),

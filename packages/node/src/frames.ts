@@ -7,6 +7,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { Refusals } from '@splitedge/wire'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 
 export const PROTOCOLS = {
   tariffSync: '/splitedge/tariff-sync/1.0.0',
@@ -123,7 +124,19 @@ export function decodeFrame<S extends TSchema> (schema: S, bytes: Uint8Array): S
   if (again.length !== bytes.length || Buffer.compare(again, bytes) !== 0) {
     throw new FrameError('non-canonical', 'not the canonical DAG-CBOR encoding (map keys out of order, or a float)')
   }
+  if (compiled(schema).Check(value)) return value as Static<S>
   const first = Value.Errors(schema, value).First()
-  if (first !== undefined) throw new FrameError('schema', `${first.path === '' ? 'frame' : first.path}: ${first.message}`)
-  return value as Static<S>
+  throw new FrameError('schema', first === undefined ? 'frame: not a frame of this protocol' : `${first.path === '' ? 'frame' : first.path}: ${first.message}`)
+}
+
+// Each frame schema compiled once: checking a valid frame by `Value.Errors` interpreted the schema
+// on every frame (the errors are still taken from it, for a frame that fails).
+const checks = new WeakMap<TSchema, TypeCheck<TSchema>>()
+function compiled (schema: TSchema): TypeCheck<TSchema> {
+  let check = checks.get(schema)
+  if (check === undefined) {
+    check = TypeCompiler.Compile(schema)
+    checks.set(schema, check)
+  }
+  return check
 }

@@ -11,6 +11,10 @@
  *
  * The process re-runs itself with a V8 heap limit of 19 GB when its own is smaller (the default
  * is about 4 GB; 75,000 agents need more).
+ *
+ * Then section 3 of the issue: one real agent process with D libp2p neighbours
+ * (bench/border-load/, D = 1,000; 100 with --quick; `--high-degree D` to choose, 0 to skip), whose
+ * figures are `high_degree`.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -21,6 +25,7 @@ import {
   COLORS, degreeBuckets, degreeCcdf, degrees, internetGraph, logLogChart, minus, nIndependence, perBorderSpread, runInternetCycle, seededRng, summarize,
   type Bucket, type InternetCycleResult
 } from '../src/index.js'
+import { runHighDegree } from './border-load/index.js'
 
 const HEAP_MB = 19 * 1024
 if (getHeapStatistics().heap_size_limit < HEAP_MB * 2 ** 20 * 0.9) {
@@ -28,11 +33,6 @@ if (getHeapStatistics().heap_size_limit < HEAP_MB * 2 ** 20 * 0.9) {
   process.exit(r.status ?? 1)
 }
 
-/**
- * WIRE HERE: issue 13 section 3 (one libp2p agent holding D borders) is measured by its own bench;
- * set `highDegree.measure` to its function. Until then `high_degree` is null: not measured, not a zero.
- */
-const highDegree: { measure?: () => Promise<unknown> } = {}
 
 const args = process.argv.slice(2).filter(a => a !== 'internet')
 const flag = (name: string): boolean => args.includes(`--${name}`)
@@ -89,6 +89,10 @@ if (chartPath !== undefined) {
   log(`chart written to ${chartPath}`)
 }
 
+const D = Number(value('high-degree') ?? (quick ? 100 : 1000))
+const hd = D > 0 ? await runHighDegree({ D, intervals: quick ? 2 : 3, progress: log }) : undefined
+if (hd !== undefined) console.log(JSON.stringify({ border_load: hd }))
+
 const [first, last] = [reports[0] as SizeReport, reports[reports.length - 1] as SizeReport]
 const spread = perBorderSpread(last.buckets)
 const across = reports.length > 1 ? nIndependence(first.buckets, last.buckets) : undefined
@@ -105,8 +109,7 @@ console.log(JSON.stringify({
   // CPU at equal degree, smallest N against largest; null with one size only.
   n_independence: across?.ratio.cpuMs ?? null,
   n_independence_by_metric: across === undefined ? null : { between: [first.n, last.n], ...across },
-  high_degree: highDegree.measure === undefined ? null : await highDegree.measure(),
-  ...(highDegree.measure === undefined ? { high_degree_note: 'not wired yet: issue 13 section 3 (one agent with D borders over libp2p) is measured by its own bench' } : {}),
+  high_degree: hd === undefined ? null : { D: hd.D, border_intervals_per_s: hd.border_intervals_per_s, crypto_ratio: hd.crypto_ratio, p99_interval_close_ms: hd.p99_interval_close_ms, rss_per_border_kb: hd.rss_per_border_kb },
   unsettled: last.unsettled,
   wall_s: (Date.now() - t0) / 1000
 }))

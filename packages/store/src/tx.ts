@@ -68,8 +68,11 @@ export class Tx {
   /** The committed values this transaction read (the store is locked: they stay committed). */
   private readonly read = new Map<Sub, Map<string, Uint8Array | undefined>>()
 
+  /** `under`: the writes of a group commit prepared before this one, seen as if already written. */
+  constructor (private readonly under?: Tx) {}
+
   async get (sub: Sub, key: string): Promise<Uint8Array | undefined> {
-    const local = this.overlay.get(sub)?.get(key)
+    const local = this.peek(sub, key)
     if (local !== undefined) return local ?? undefined
     const v = await sub.get(key)
     this.remember(sub).set(key, v)
@@ -91,6 +94,20 @@ export class Tx {
       this.read.set(sub, m)
     }
     return m
+  }
+
+  /** This transaction's own value of a key (null: deleted here), or undefined if it has none. */
+  private peek (sub: Sub, key: string): Uint8Array | null | undefined {
+    const local = this.overlay.get(sub)?.get(key)
+    return local !== undefined ? local : this.under?.peek(sub, key)
+  }
+
+  /** Take in the writes of `tx`, prepared on top of this one, so that they commit together. */
+  absorb (tx: Tx): void {
+    for (const [sub, m] of tx.overlay) for (const [k, v] of m) this.local(sub).set(k, v)
+    for (const op of tx.ops) this.ops.push(op)
+    this.keyDelta += tx.keyDelta
+    this.bytes += tx.bytes
   }
 
   /** `fresh` skips the existence read when the caller knows the key is new. */

@@ -16,6 +16,7 @@ import {
 import { WireError, type WireErrorCode } from './errors.js'
 import { err, ok, type Result } from './result.js'
 import { checkSemantics } from './semantics.js'
+import { fastDecode, fastEncode } from './cbor.js'
 
 const ENVELOPES = Object.fromEntries(DOC_TYPES.map(t => [t, TypeCompiler.Compile(envelopeSchema(t))])) as Record<DocType, TypeCheck<any>>
 const BODIES = Object.fromEntries(DOC_TYPES.map(t => [t, TypeCompiler.Compile(BODY_SCHEMAS[t])])) as Record<DocType, TypeCheck<any>>
@@ -70,31 +71,47 @@ export function domainTag (type: DocType): Uint8Array {
 }
 
 /** DAG-CBOR bytes of a body. */
-export const encodeBody = (body: unknown): Uint8Array => dagCbor.encode(body)
+export const encodeBody = (body: unknown): Uint8Array => fastEncode(body) ?? dagCbor.encode(body)
+
+/** Domain tag then DAG-CBOR body, in one buffer. */
+function messageOf (tag: Uint8Array, body: unknown, knownBytes?: Uint8Array): Uint8Array {
+  if (knownBytes === undefined) {
+    const fast = fastEncode(body, tag)
+    if (fast !== undefined) return fast
+  }
+  const bytes = knownBytes ?? dagCbor.encode(body)
+  const out = new Uint8Array(tag.length + bytes.length)
+  out.set(tag, 0)
+  out.set(bytes, tag.length)
+  return out
+}
 
 /** The bytes every signer of `type`/`body` signs: domain tag, then the canonical body. */
 export function signedMessage (type: DocType, body: object): Uint8Array {
   const cached = messages.get(body)
   if (cached !== undefined) return cached
-  const tag = domainTag(type)
-  const bytes = encodeBody(body)
-  const out = new Uint8Array(tag.length + bytes.length)
-  out.set(tag, 0)
-  out.set(bytes, tag.length)
+  const out = messageOf(domainTag(type), body)
   if (Object.isFrozen(body)) messages.set(body, out)
   return out
 }
 
 /**
  * A deep copy made of plain objects and arrays, dropping undefined-valued properties (an absent
- * optional). Byte strings are kept as they are. Refuses nothing: validation comes after.
+ * optional). Byte strings are kept as they are. Refuses nothing: validation comes after. With
+ * `freeze`, every object and array of the copy is frozen as it is made.
  */
-export function plainCopy<T> (v: T): T {
+export function plainCopy<T> (v: T, freeze = false): T {
   if (typeof v !== 'object' || v === null || v instanceof Uint8Array) return v
-  if (Array.isArray(v)) return v.map(plainCopy) as T
+  if (Array.isArray(v)) {
+    const a = v.map(x => plainCopy(x, freeze))
+    return (freeze ? Object.freeze(a) : a) as T
+  }
   const out: Record<string, unknown> = {}
-  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = plainCopy(x)
-  return out as T
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k]
+    if (x !== undefined) out[k] = plainCopy(x, freeze)
+  }
+  return (freeze ? Object.freeze(out) : out) as T
 }
 
 function deepFreeze<T> (v: T): T {
@@ -114,11 +131,7 @@ export function adoptBody<T extends DocType> (
   type: T, body: BodyOf<T>, copy = true, knownBytes?: Uint8Array
 ): { body: BodyOf<T>, message: Uint8Array } {
   const held = deepFreeze(copy ? plainCopy(body) : body)
-  const bytes = knownBytes ?? encodeBody(held)
-  const tag = domainTag(type)
-  const message = new Uint8Array(tag.length + bytes.length)
-  message.set(tag, 0)
-  message.set(bytes, tag.length)
+  const message = messageOf(domainTag(type), held, knownBytes)
   messages.set(held, message)
   return { body: held, message }
 }
@@ -137,7 +150,8 @@ export function docId (doc: Pick<AnyDocument, 'type' | 'body'>): string {
 
 /** Canonical bytes of a whole document (envelope with signatures). */
 export function encodeDocument (doc: AnyDocument | Document): Uint8Array {
-  return dagCbor.encode({ type: doc.type, v: doc.v, body: doc.body, sigs: doc.sigs.map(s => ({ signer: s.signer, sig: s.sig })) })
+  const env = { type: doc.type, v: doc.v, body: doc.body, sigs: doc.sigs.map(s => ({ signer: s.signer, sig: s.sig })) }
+  return fastEncode(env) ?? dagCbor.encode(env)
 }
 
 function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
@@ -158,17 +172,12 @@ function bodyBytesOf (bytes: Uint8Array, doc: AnyDocument): Uint8Array | undefin
 }
 
 /**
- * Decode and validate a document. Refuses, in this order: oversize input (before decoding),
- * malformed CBOR, trailing bytes, non-canonical encoding, unknown type, wrong type, bad version,
- * per-type oversize, schema violations (unknown field, bad type, bad value), broken invariants,
- * unsorted or repeated signers. Signatures are not checked here: see `verifyDocument`.
+ * The value of bytes that must be one complete canonical DAG-CBOR item: the fast strict decoder
+ * when it can tell, else cborg and the re-encoding comparison (which name what is wrong).
  */
-export function decodeDocument<T extends DocType = DocType> (bytes: Uint8Array, expectedType?: T): Result<Document<T>, WireError>
-export function decodeDocument (bytes: Uint8Array, expectedType?: DocType): Result<AnyDocument, WireError> {
-  if (!(bytes instanceof Uint8Array)) return err(new WireError('bad-type', 'input must be a Uint8Array'))
-  const limit = expectedType === undefined ? MAX_ANY_DOCUMENT_BYTES : MAX_DOCUMENT_BYTES[expectedType]
-  if (bytes.length > limit) return err(new WireError('oversize', `${bytes.length} bytes exceeds the limit of ${limit}`))
-
+function readCanonical (bytes: Uint8Array): Result<{ value: unknown, body?: Uint8Array | undefined }, WireError> {
+  const fast = fastDecode(bytes)
+  if (fast !== undefined) return ok(fast)
   let value: unknown
   let rest: Uint8Array
   try {
@@ -184,9 +193,25 @@ export function decodeDocument (bytes: Uint8Array, expectedType?: DocType): Resu
   } catch (e) {
     return err(new WireError('non-canonical', e instanceof Error ? e.message : 'does not re-encode'))
   }
-  if (!sameBytes(again, bytes.subarray(0, bytes.length - rest.length))) {
-    return err(new WireError('non-canonical', 'bytes differ from the canonical DAG-CBOR encoding'))
-  }
+  if (!sameBytes(again, bytes)) return err(new WireError('non-canonical', 'bytes differ from the canonical DAG-CBOR encoding'))
+  return ok({ value })
+}
+
+/**
+ * Decode and validate a document. Refuses, in this order: oversize input (before decoding),
+ * malformed CBOR, trailing bytes, non-canonical encoding, unknown type, wrong type, bad version,
+ * per-type oversize, schema violations (unknown field, bad type, bad value), broken invariants,
+ * unsorted or repeated signers. Signatures are not checked here: see `verifyDocument`.
+ */
+export function decodeDocument<T extends DocType = DocType> (bytes: Uint8Array, expectedType?: T): Result<Document<T>, WireError>
+export function decodeDocument (bytes: Uint8Array, expectedType?: DocType): Result<AnyDocument, WireError> {
+  if (!(bytes instanceof Uint8Array)) return err(new WireError('bad-type', 'input must be a Uint8Array'))
+  const limit = expectedType === undefined ? MAX_ANY_DOCUMENT_BYTES : MAX_DOCUMENT_BYTES[expectedType]
+  if (bytes.length > limit) return err(new WireError('oversize', `${bytes.length} bytes exceeds the limit of ${limit}`))
+
+  const read = readCanonical(bytes)
+  if (!read.ok) return read
+  const { value } = read.value
 
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
     return err(new WireError('bad-type', 'a document is a map'))
@@ -222,7 +247,7 @@ export function decodeDocument (bytes: Uint8Array, expectedType?: DocType): Resu
 
   // The decoded body is ours alone: freeze it in place instead of copying, and take its
   // canonical bytes from the input rather than encoding it again.
-  const { body } = adoptBody(type, doc.body, false, bodyBytesOf(bytes, doc))
+  const { body } = adoptBody(type, doc.body, false, read.value.body ?? bodyBytesOf(bytes, doc))
   // Copy signatures out of the input buffer, which the caller may reuse.
   const copied = sigs.map(s => Object.freeze({ signer: s.signer, sig: Uint8Array.from(s.sig) }))
   return ok(Object.freeze({ type, v: WIRE_VERSION, body, sigs: Object.freeze(copied) }) as AnyDocument)

@@ -13,6 +13,14 @@ const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0
 
 const der = (prefix: Uint8Array, raw: Uint8Array): Buffer => Buffer.concat([prefix, raw])
 
+// Process-wide count of Ed25519 signatures made by identities of this package (see signCounts).
+const signTally = { signatures: 0 }
+
+/** Ed25519 signatures made by identities of this package since the process started. */
+export function signCounts (): { signatures: number } {
+  return { ...signTally }
+}
+
 /** A node:crypto private KeyObject from a 32-byte Ed25519 seed. */
 export function privateKeyObject (seed: Uint8Array): KeyObject {
   if (seed.length !== 32) throw new RangeError('an Ed25519 seed is 32 bytes')
@@ -48,7 +56,10 @@ export function identityFromPrivateKey (privateKey: Ed25519PrivateKey): Identity
     peerId,
     publicKey,
     privateKey,
-    sign: (data: Uint8Array) => new Uint8Array(cryptoSign(null, data, keyObject))
+    sign: (data: Uint8Array) => {
+      signTally.signatures++
+      return new Uint8Array(cryptoSign(null, data, keyObject))
+    }
   })
 }
 

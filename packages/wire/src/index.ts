@@ -20,7 +20,7 @@ export {
 export { checkSemantics, expectedSigners } from './semantics.js'
 export {
   type Identity, identityFromPrivateKey, identityFromSeed, generateIdentity, verifyRaw, verifyKeyOf,
-  publicKeyOf, privateKeyObject, publicKeyObject
+  publicKeyOf, privateKeyObject, publicKeyObject, signCounts
 } from './identity.js'
 export { sign, cosign, mergeSignatures, verifyDocument, verifyCounts, requiredSigners } from './signing.js'
 export { saveKeyFile, loadKeyFile, generateKeyFile, KEY_FILE_MODE } from './keyfile.js'

@@ -38,7 +38,7 @@ export const requiredSigners = (doc: AnyDocument | Document): readonly string[] 
  */
 export function sign<T extends DocType> (identity: Identity, type: T, body: BodyOf<T>): Result<Document<T>, WireError> {
   // Work on a plain copy without undefined-valued optionals (DAG-CBOR has no undefined).
-  const valid = validateBody(type, plainCopy(body))
+  const valid = validateBody(type, plainCopy(body, true))
   if (!valid.ok) return valid
   if (!expectedSigners(type, valid.value).includes(identity.peerId)) {
     return err(new WireError('unexpected-signer', `${identity.peerId} is not a signer of this ${type}`, '/sigs'))

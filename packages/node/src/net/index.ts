@@ -12,7 +12,7 @@
  *   whose validators drop and penalise invalid messages.
  * - nodeCounters: messages and bytes per protocol and topic.
  */
-export { createNode, gossipOptions, DEFAULT_LIMITS } from './node.js';
+export { createNode, gossipOptions, DEFAULT_LIMITS, PING_TIMEOUT_MIN_MS } from './node.js';
 export type { CreateNodeOptions, ConnectionLimits, NetNode, NetServices, TransportKind } from './node.js';
 export { NeighbourSet } from './neighbours.js';
 export type { Neighbour, NeighbourConfig } from './neighbours.js';

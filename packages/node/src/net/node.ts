@@ -40,13 +40,19 @@ export interface ConnectionLimits {
   inboundConnectionThreshold?: number;
   /** Whole dial (all addresses) in ms. */
   dialTimeoutMs?: number;
+  /** Dials waiting at once; libp2p fails any beyond (500 by default), so an agent dialling more neighbours raises it. */
+  maxDialQueueLength?: number;
 }
+
+/** Least time a connection's keep-alive ping gets before libp2p aborts the connection. */
+export const PING_TIMEOUT_MIN_MS = 20_000;
 
 export const DEFAULT_LIMITS: Required<ConnectionLimits> = {
   maxConnections: 128,
   maxIncomingPendingConnections: 32,
   inboundConnectionThreshold: 50,
-  dialTimeoutMs: 10_000
+  dialTimeoutMs: 10_000,
+  maxDialQueueLength: 500
 };
 
 export interface CreateNodeOptions {
@@ -107,9 +113,14 @@ export async function createNode(opts: CreateNodeOptions): Promise<NetNode> {
       maxIncomingPendingConnections: limits.maxIncomingPendingConnections,
       inboundConnectionThreshold: limits.inboundConnectionThreshold,
       dialTimeout: limits.dialTimeoutMs,
+      maxDialQueueLength: limits.maxDialQueueLength,
       // The Redialer owns reconnection (with jitter and events); libp2p's own stays off.
       reconnectRetries: 0
     },
+    // libp2p pings every connection each 10 s and aborts one whose ping takes longer than an
+    // adaptive timeout of at least 5 s. An agent busy with a thousand borders answered late and had
+    // its connections dropped mid-exchange: a ping now has at least 20 s.
+    connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MIN_MS } },
     services: {
       identify: identify(),
       ping: ping(),
