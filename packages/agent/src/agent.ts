@@ -347,6 +347,7 @@ export class Agent {
   private async workOn (peer: string, connected: boolean, now: number): Promise<void> {
     const { ctx } = this
     try {
+      await this.border.schedule(peer)
       if (!connected || this.stopped) return
       for (const { start } of (await this.border.pending(peer)).slice(0, 32)) {
         if (this.stopped) return
