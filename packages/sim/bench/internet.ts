@@ -46,8 +46,23 @@ const reportDir = value('report-dir')
 const t0 = Date.now()
 const log = (line: string): void => { console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${line} (rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB)`) }
 
+/**
+ * Live memory once the period is settled everywhere (the agents still up): a full collection,
+ * then heap used plus array buffers. Needs --expose-gc (npm run bench gives it); undefined without.
+ */
+const live: { mb?: number } = {}
+const progress = (line: string): void => {
+  log(line)
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined || !line.endsWith(': 0 borders not settled yet')) return
+  gc()
+  const m = process.memoryUsage()
+  live.mb = Math.round((m.heapUsed + m.arrayBuffers) / 2 ** 20)
+  log(`live after a full collection: ${live.mb} MB (heap ${Math.round(m.heapUsed / 2 ** 20)} MB, array buffers ${Math.round(m.arrayBuffers / 2 ** 20)} MB)`)
+}
+
 /** What is kept of one size: enough for the chart and the comparisons across N. */
-interface SizeReport { n: number, borders: number, max_degree: number, cycle_s: number, cpu_s: number, peak_rss_mb: number, unsettled: number, attestations: number, events: number, buckets: Bucket[], after_tariffs: Bucket[] }
+interface SizeReport { n: number, borders: number, max_degree: number, cycle_s: number, cpu_s: number, peak_rss_mb: number, live_mb?: number, unsettled: number, attestations: number, events: number, buckets: Bucket[], after_tariffs: Bucket[] }
 
 // The generator alone, at the sizes the chart shows.
 const shapes = [1000, 10_000, 75_000].map(n => {
@@ -61,11 +76,12 @@ const shapes = [1000, 10_000, 75_000].map(n => {
 const reports: SizeReport[] = (value('with') ?? '').split(',').filter(p => p !== '').map(p => JSON.parse(readFileSync(p, 'utf8')) as SizeReport)
 for (const n of sizes) {
   const [t, cpu] = [Date.now(), process.cpuUsage()]
-  const r: InternetCycleResult = await runInternetCycle({ n, seed, progress: log })
+  live.mb = undefined
+  const r: InternetCycleResult = await runInternetCycle({ n, seed, progress })
   const c = process.cpuUsage(cpu)
   const rep: SizeReport = {
     n, borders: r.borders, max_degree: r.maxDegree, cycle_s: (Date.now() - t) / 1000, cpu_s: Math.round((c.user + c.system) / 1e4) / 100,
-    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), unsettled: r.unsettled.length, attestations: r.attestations, events: r.events,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), live_mb: live.mb, unsettled: r.unsettled.length, attestations: r.attestations, events: r.events,
     buckets: degreeBuckets(r.agents), after_tariffs: degreeBuckets(minus(r.agents, r.tariffPhase))
   }
   reports.push(rep)
@@ -99,6 +115,7 @@ console.log(JSON.stringify({
   cycle_s: last.cycle_s,
   cpu_s: last.cpu_s,
   peak_rss_mb: last.peak_rss_mb,
+  live_mb: last.live_mb ?? null,
   per_border_cost_spread: spread.cpuMs,
   per_border_spread: spread,
   per_border_spread_after_tariffs: perBorderSpread(last.after_tariffs),
