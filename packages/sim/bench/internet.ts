@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- internet [--quick] [--sizes 1000,10000] [--seed 1] [--report-dir DIR] [--with PATH,...] [--chart PATH | --no-chart]`
+ * `npm run bench -- internet [--quick] [--sizes 1000,10000|none] [--seed 1] [--report-dir DIR] [--with PATH,...] [--chart PATH | --no-chart]`
  *
  * Generates the `internet` AS graph at each size, runs one settlement cycle over it with real
  * agents on the simulated network (faults off), prints progress and one JSON line per size, writes
@@ -38,7 +38,8 @@ const args = process.argv.slice(2).filter(a => a !== 'internet')
 const flag = (name: string): boolean => args.includes(`--${name}`)
 const value = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined }
 const quick = flag('quick')
-const sizes = (quick ? '1000' : (value('sizes') ?? '1000')).split(',').map(Number)
+// `--sizes none` runs nothing: the chart and the summary from the `--with` reports alone.
+const sizes = (quick ? '1000' : (value('sizes') ?? '1000')).split(',').filter(x => x !== 'none').map(Number)
 const seed = Number(value('seed') ?? 1)
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 const chartPath = flag('no-chart') ? undefined : (value('chart') ?? (quick ? undefined : resolve(root, 'docs/internet.svg')))
