@@ -57,6 +57,7 @@ const progress = (line: string): void => {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc === undefined || !line.endsWith(': 0 borders not settled yet')) return
   gc()
+  gc() // the second completes the freeing of array buffers the first found dead
   const m = process.memoryUsage()
   live.mb = Math.round((m.heapUsed + m.arrayBuffers) / 2 ** 20)
   log(`live after a full collection: ${live.mb} MB (heap ${Math.round(m.heapUsed / 2 ** 20)} MB, array buffers ${Math.round(m.arrayBuffers / 2 ** 20)} MB)`)
