@@ -118,6 +118,9 @@ export async function openStore (opts: StoreOptions): Promise<Store> {
   return store
 }
 
+/** The least string above every string that starts with `s` (its last character, plus one). */
+const successor = (s: string): string => s.slice(0, -1) + String.fromCharCode(s.charCodeAt(s.length - 1) + 1)
+
 export class Store {
   private queue: Promise<void> = Promise.resolve()
   private closed = false
@@ -614,10 +617,16 @@ export class Store {
   }
 
   /** Unfinished exchanges of one kind, ordered by key. */
-  async listPending (kind: string): Promise<PendingRecord[]> {
+  /**
+   * The pending records of a kind in key order; with `keyPrefix`, only those whose key starts with
+   * it (one neighbour's, say), read as a range rather than by listing the kind.
+   */
+  async listPending (kind: string, keyPrefix?: string): Promise<PendingRecord[]> {
     this.assertOpen()
     const out: PendingRecord[] = []
-    for await (const [k, v] of this.subs.pending.iterator(under(part(kind, 'pending kind')))) {
+    const k = part(kind, 'pending kind')
+    const range = keyPrefix === undefined ? under(k) : { gte: join(k, part(keyPrefix, 'pending key prefix')), lt: join(k, successor(keyPrefix)) }
+    for await (const [k, v] of this.subs.pending.iterator(range)) {
       out.push({ kind, key: k.slice(kind.length + 1), value: decodeJson<Json>(v) })
     }
     return out

@@ -109,9 +109,10 @@ export class BorderService {
     return typeof v === 'number' ? v : undefined
   }
 
+  /** Pending intervals, of one neighbour when `peer` is given: its own key range, not every border's (a hub asks once per neighbour per tick). */
   async pending (peer?: string): Promise<Array<{ peer: string, start: number }>> {
-    const all = (await this.ctx.store.listPending('interval')).map(p => p.value as { peer: string, start: number })
-    return peer === undefined ? all : all.filter(p => p.peer === peer)
+    const list = await this.ctx.store.listPending('interval', peer === undefined ? undefined : `${peer}:`)
+    return list.map(p => p.value as { peer: string, start: number })
   }
 
   /**
