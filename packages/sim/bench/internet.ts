@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- internet [--quick] [--sizes 1000,10000] [--seed 1] [--report-dir DIR] [--with PATH,...] [--chart PATH | --no-chart]`
+ * `npm run bench -- internet [--quick] [--sizes 1000,10000|none] [--seed 1] [--report-dir DIR] [--with PATH,...] [--chart PATH | --no-chart]`
  *
  * Generates the `internet` AS graph at each size, runs one settlement cycle over it with real
  * agents on the simulated network (faults off), prints progress and one JSON line per size, writes
@@ -38,7 +38,8 @@ const args = process.argv.slice(2).filter(a => a !== 'internet')
 const flag = (name: string): boolean => args.includes(`--${name}`)
 const value = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined }
 const quick = flag('quick')
-const sizes = (quick ? '1000' : (value('sizes') ?? '1000')).split(',').map(Number)
+// `--sizes none` runs nothing: the chart and the summary from the `--with` reports alone.
+const sizes = (quick ? '1000' : (value('sizes') ?? '1000')).split(',').filter(x => x !== 'none').map(Number)
 const seed = Number(value('seed') ?? 1)
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 const chartPath = flag('no-chart') ? undefined : (value('chart') ?? (quick ? undefined : resolve(root, 'docs/internet.svg')))
@@ -46,8 +47,24 @@ const reportDir = value('report-dir')
 const t0 = Date.now()
 const log = (line: string): void => { console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${line} (rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB)`) }
 
+/**
+ * Live memory once the period is settled everywhere (the agents still up): a full collection,
+ * then heap used plus array buffers. Needs --expose-gc (npm run bench gives it); undefined without.
+ */
+const live: { mb?: number } = {}
+const progress = (line: string): void => {
+  log(line)
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined || !line.endsWith(': 0 borders not settled yet')) return
+  gc()
+  gc() // the second completes the freeing of array buffers the first found dead
+  const m = process.memoryUsage()
+  live.mb = Math.round((m.heapUsed + m.arrayBuffers) / 2 ** 20)
+  log(`live after a full collection: ${live.mb} MB (heap ${Math.round(m.heapUsed / 2 ** 20)} MB, array buffers ${Math.round(m.arrayBuffers / 2 ** 20)} MB)`)
+}
+
 /** What is kept of one size: enough for the chart and the comparisons across N. */
-interface SizeReport { n: number, borders: number, max_degree: number, cycle_s: number, cpu_s: number, peak_rss_mb: number, unsettled: number, attestations: number, events: number, buckets: Bucket[], after_tariffs: Bucket[] }
+interface SizeReport { n: number, borders: number, max_degree: number, cycle_s: number, cpu_s: number, peak_rss_mb: number, live_mb?: number, unsettled: number, attestations: number, events: number, buckets: Bucket[], after_tariffs: Bucket[] }
 
 // The generator alone, at the sizes the chart shows.
 const shapes = [1000, 10_000, 75_000].map(n => {
@@ -61,11 +78,12 @@ const shapes = [1000, 10_000, 75_000].map(n => {
 const reports: SizeReport[] = (value('with') ?? '').split(',').filter(p => p !== '').map(p => JSON.parse(readFileSync(p, 'utf8')) as SizeReport)
 for (const n of sizes) {
   const [t, cpu] = [Date.now(), process.cpuUsage()]
-  const r: InternetCycleResult = await runInternetCycle({ n, seed, progress: log })
+  live.mb = undefined
+  const r: InternetCycleResult = await runInternetCycle({ n, seed, progress })
   const c = process.cpuUsage(cpu)
   const rep: SizeReport = {
     n, borders: r.borders, max_degree: r.maxDegree, cycle_s: (Date.now() - t) / 1000, cpu_s: Math.round((c.user + c.system) / 1e4) / 100,
-    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), unsettled: r.unsettled.length, attestations: r.attestations, events: r.events,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), live_mb: live.mb, unsettled: r.unsettled.length, attestations: r.attestations, events: r.events,
     buckets: degreeBuckets(r.agents), after_tariffs: degreeBuckets(minus(r.agents, r.tariffPhase))
   }
   reports.push(rep)
@@ -103,6 +121,7 @@ console.log(JSON.stringify({
   cycle_s: last.cycle_s,
   cpu_s: last.cpu_s,
   peak_rss_mb: last.peak_rss_mb,
+  live_mb: last.live_mb ?? null,
   per_border_cost_spread: spread.cpuMs,
   per_border_spread: spread,
   per_border_spread_after_tariffs: perBorderSpread(last.after_tariffs),

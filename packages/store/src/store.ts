@@ -65,6 +65,9 @@ export async function openStore (opts: StoreOptions): Promise<Store> {
   return store
 }
 
+/** The least string above every string that starts with `s` (its last character, plus one). */
+const successor = (s: string): string => s.slice(0, -1) + String.fromCharCode(s.charCodeAt(s.length - 1) + 1)
+
 export class Store {
   private readonly parts: Parts
   private readonly areas: AreaRegistry
