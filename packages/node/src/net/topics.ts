@@ -190,16 +190,16 @@ function filterRpc(policy: RelayPolicy, peer: string, rpc: RpcLike): RpcLike | n
   return { ...rpc, messages, ...(control === undefined ? {} : { control }) };
 }
 
-/**
- * Make `node`'s gossipsub send a message on a topic only to peers `policy` admits, whatever the
- * path (publish, forward, gossip, IWANT reply). Mesh membership is left alone: a peer that is
- * not admitted may stay in a topic's mesh and simply gets nothing on it from us.
- */
 /** gossipsub's send paths are not part of its typed interface: check they are there before wrapping them. */
 function hasRelayInternals(x: object): x is RelayInternals {
   return ['sendRpc', 'sendRpcInBatch', 'pushGossip'].every(name => typeof Reflect.get(x, name) === 'function');
 }
 
+/**
+ * Make `node`'s gossipsub send a message on a topic only to peers `policy` admits, whatever the
+ * path (publish, forward, gossip, IWANT reply). Mesh membership is left alone: a peer that is
+ * not admitted may stay in a topic's mesh and simply gets nothing on it from us.
+ */
 export function restrictRelay(node: NetNode, policy: RelayPolicy): void {
   const g: object = node.services.pubsub;
   if (!hasRelayInternals(g)) throw new TypeError('pubsub service does not expose the gossipsub send paths');
