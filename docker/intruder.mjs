@@ -5,7 +5,7 @@
 // usage: node intruder.mjs HOST PEER_ID [PORT]
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { net, PROTOCOLS } from '@splitedge/agent'
+import { net, PROTOCOLS } from '@splitedge/node'
 
 const [host, peerId, port = '7000'] = process.argv.slice(2)
 if (!host || !peerId) {
