@@ -14,6 +14,7 @@ import {
 } from '@splitedge/wire'
 import { borderOf, readEquivocation } from '@splitedge/store'
 import { PROTOCOLS } from '@splitedge/node'
+import { tariffRelayPolicy } from '../src/agent.js'
 import { encodeFrame, TariffSyncRequest } from '@splitedge/node'
 import { peerScore, publish, tariffTopic, type NetNode } from '@splitedge/node'
 import {
@@ -78,8 +79,15 @@ describe('agent: tariff gossip, rules and sync', function () {
     v1 = { bytes: rec.bytes, id: r.id }
     await waitFor('B holds A\'s tariff', async () => (await B.store.getTariff(r.id)) !== undefined)
     assert.equal(await B.store.getTariff(r.id).then(t => t?.issuer), A.identity.peerId)
-    // N is connected and subscribed, but A never sends it anything.
-    await sleep(500)
+    // N is connected and subscribed, but A never sends it anything. Both gates that could are shut,
+    // checked as state rather than by waiting for nothing: gossipsub scores the stranger below zero
+    // (below its publish threshold, so it is never a recipient), and the relay policy withholds
+    // the tariff from it on every path (publish, forward, gossip, IWANT).
+    const stranger = ids[4]!.peerId
+    const topic = tariffTopic(A.identity.peerId)
+    assert.ok(peerScore(A.agent.libp2p, stranger) < 0, `the stranger's score is ${peerScore(A.agent.libp2p, stranger)}`)
+    assert.equal(tariffRelayPolicy(A.agent.ctx.config, A.identity.peerId)(stranger, topic, rec.bytes), false, 'the relay policy withholds the tariff')
+    assert.equal(tariffRelayPolicy(A.agent.ctx.config, A.identity.peerId)(ids[1]!.peerId, topic, rec.bytes), true, 'control: the neighbour is admitted')
     assert.deepEqual(strangerGot, [], 'the stranger received no tariff')
     assert.ok(A.agent.libp2p.getConnections().some(c => c.remotePeer.toString() === ids[4]!.peerId), 'the stranger is connected')
     const res = await ask(N, A.identity.peerId, PROTOCOLS.tariffSync, encodeFrame(TariffSyncRequest, { k: 'current' }))
