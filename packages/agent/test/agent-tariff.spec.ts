@@ -18,7 +18,7 @@ import { tariffRelayPolicy } from '../src/agent.js'
 import { encodeFrame, TariffSyncRequest } from '@splitedge/node'
 import { peerScore, publish, tariffTopic, type NetNode } from '@splitedge/node'
 import {
-  ask, configFor, makeIdentities, pricing, rawNode, rejectedCount, sleep, startAgent, waitFor, type Running, freePorts
+  ask, configFor, makeIdentities, pricing, rawNode, rejectedCount, startAgent, waitFor, type Running, freePorts
 } from './agent-fixtures.js'
 
 // Ports are chosen free when the tests start (see freePorts).
@@ -63,7 +63,6 @@ describe('agent: tariff gossip, rules and sync', function () {
     await waitFor('B subscribed to A\'s topic as seen by A and M', async () =>
       A.agent.libp2p.services.pubsub.getSubscribers(tariffTopic(a.peerId)).some(p => p.toString() === b.peerId) &&
       M.services.pubsub.getSubscribers(tariffTopic(a.peerId)).some(p => p.toString() === b.peerId))
-    await sleep(300) // let N's subscription reach A, were A listening to it
   })
 
   after(async () => {
