@@ -11,7 +11,7 @@ import { HandlerError } from '@splitedge/node'
 import { borderOf } from '@splitedge/store'
 import type { PricingTariff } from '@splitedge/model'
 import { sortedPair } from '../context.js'
-import { metricRulesFrom, reconcile, type Reconciled } from './reconcile.js'
+import { attestationBodyOf, metricRulesFrom, reconcile, type Reconciled } from './reconcile.js'
 import { compareDecimal } from './decimal.js'
 import type { BorderComponents } from './components.js'
 import { closesAt } from './interval.js'
@@ -87,14 +87,7 @@ export class BorderChecks {
   /** The attestation both sides must compute from the two reports. */
   attestationBody (mine: UsageReport, theirs: UsageReport, tolerance: string, r: Reconciled & { ok: true }): UsageAttestationBody {
     const [first, second] = mine.body.border[0] === this.me ? [mine, theirs] : [theirs, mine]
-    return {
-      border: [mine.body.border[0], mine.body.border[1]],
-      interval: { start: mine.body.interval.start, length: mine.body.interval.length },
-      rule: { kind: 'lower-within-relative', tolerance },
-      reports: [docId(first), docId(second)],
-      lines: r.lines.map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: Number(l.messages) } : {}) })),
-      metrics: r.metrics
-    }
+    return attestationBodyOf(first, second, tolerance, r)
   }
 
   /**

@@ -17,6 +17,7 @@
  * - Left out, a metric takes the criterion's default at settlement, or factor 1 with a note.
  */
 import { parseCriteria, type PricingTariff, type SlaCriterion } from '@splitedge/model'
+import { docId, type UsageAttestationBody, type UsageReport } from '@splitedge/wire'
 import { compareDecimal, isWithinRelative } from './decimal.js'
 import type { MetricInput, UsageLineInput } from '../usage/types.js'
 
@@ -176,4 +177,19 @@ export function lineClassFrom (pricing: Record<string, PricingTariff>, l: UsageL
   const targets = new Set(Object.entries(map).filter(([k, v]) => k !== v).map(([, v]) => v))
   for (const [k, v] of Object.entries(map)) if (k !== v && targets.has(k)) return l.class
   return map[l.class]!
+}
+
+/**
+ * The attestation body both agents of a border compute from their two reports (ordered by the
+ * border's first PeerId) and the reconciled figures: the same bytes on both sides.
+ */
+export function attestationBodyOf (first: UsageReport, second: UsageReport, tolerance: string, r: Reconciled & { ok: true }): UsageAttestationBody {
+  return {
+    border: [first.body.border[0], first.body.border[1]],
+    interval: { start: first.body.interval.start, length: first.body.interval.length },
+    rule: { kind: 'lower-within-relative', tolerance },
+    reports: [docId(first), docId(second)],
+    lines: r.lines.map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: Number(l.messages) } : {}) })),
+    metrics: r.metrics
+  }
 }

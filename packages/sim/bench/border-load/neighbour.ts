@@ -17,7 +17,7 @@ import {
 import {
   BorderRequest, BorderResponse, MAX_FRAME_BYTES, PROTOCOLS, decodeFrame, encodeFrame, net
 } from '@splitedge/node'
-import { reconcile, sortedPair, syntheticUsage } from '@splitedge/agent'
+import { attestationBodyOf, reconcile, sortedPair, syntheticUsage } from '@splitedge/agent'
 import * as dagCbor from '@ipld/dag-cbor'
 
 /** What both sides of every border agree on (the agent's config carries the same). */
@@ -151,15 +151,7 @@ export class LoadNeighbour {
       metrics: r.body.metrics.map(m => ({ ...m }))
     })
     const r = reconcile(fig(first), fig(second), tolerance)
-    if (!r.ok) return undefined
-    return {
-      border: [mine.body.border[0], mine.body.border[1]],
-      interval: { start: mine.body.interval.start, length: mine.body.interval.length },
-      rule: { kind: 'lower-within-relative', tolerance },
-      reports: [docId(first), docId(second)],
-      lines: r.lines.map(l => ({ class: l.class, from: l.from, to: l.to, volume: l.volume, ...(l.messages !== undefined ? { messages: Number(l.messages) } : {}) })),
-      metrics: r.metrics
-    }
+    return r.ok ? attestationBodyOf(first, second, tolerance, r) : undefined
   }
 
   /** A co-signed attestation of our border, checked (parties, both signatures, interval). */
