@@ -6,7 +6,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import type { Refusals } from '@splitedge/wire'
+import { fastDecode, fastEncode, type Refusals } from '@splitedge/wire'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 
 export const PROTOCOLS = {
@@ -100,7 +100,7 @@ export class FrameError extends Error {
 }
 
 export function encodeFrame<S extends TSchema> (_schema: S, frame: Static<S>): Uint8Array {
-  return dagCbor.encode(frame)
+  return fastEncode(frame) ?? dagCbor.encode(frame)
 }
 
 /**
@@ -109,6 +109,14 @@ export function encodeFrame<S extends TSchema> (_schema: S, frame: Static<S>): U
  * variant (key order, integer width, trailing bytes) is refused alike rather than some silently.
  */
 export function decodeFrame<S extends TSchema> (schema: S, bytes: Uint8Array): Static<S> {
+  // The fast decoder takes only canonical bytes of the plain subset; anything else goes the general way.
+  const value = fastDecode(bytes)?.value ?? generalDecode(bytes)
+  if (compiled(schema).Check(value)) return value as Static<S>
+  const first = Value.Errors(schema, value).First()
+  throw new FrameError('schema', first === undefined ? 'frame: not a frame of this protocol' : `${first.path === '' ? 'frame' : first.path}: ${first.message}`)
+}
+
+function generalDecode (bytes: Uint8Array): unknown {
   let value: unknown
   try {
     value = dagCbor.decode(bytes)
@@ -124,9 +132,7 @@ export function decodeFrame<S extends TSchema> (schema: S, bytes: Uint8Array): S
   if (again.length !== bytes.length || Buffer.compare(again, bytes) !== 0) {
     throw new FrameError('non-canonical', 'not the canonical DAG-CBOR encoding (map keys out of order, or a float)')
   }
-  if (compiled(schema).Check(value)) return value as Static<S>
-  const first = Value.Errors(schema, value).First()
-  throw new FrameError('schema', first === undefined ? 'frame: not a frame of this protocol' : `${first.path === '' ? 'frame' : first.path}: ${first.message}`)
+  return value
 }
 
 // Each frame schema compiled once: checking a valid frame by `Value.Errors` interpreted the schema

@@ -5,7 +5,7 @@
  * to say.
  */
 import assert from 'node:assert/strict'
-import { docId, encodeDocument, generateIdentity, sign, type Identity, type TariffBody } from '@splitedge/wire'
+import { decodeDocument, docId, encodeDocument, generateIdentity, sign, verifyCounts, type Identity, type TariffBody } from '@splitedge/wire'
 import type { PricingTariff } from '@splitedge/model'
 import { listEquivocations, readEquivocation, type Store } from '@splitedge/store'
 import { tariffBook, TariffBook, TariffSignError, TariffView, type TariffBookInit } from '../src/index.js'
@@ -104,6 +104,27 @@ describe('node: the tariff book on narrow components', () => {
     await follower.book.ingest(future.bytes.slice(0, 10), issuerId.peerId, 'gossip')
     await follower.book.ingest(future.bytes.slice(0, 10), issuerId.peerId, 'gossip')
     assert.equal(follower.log.lines.filter(l => l.level === 'warn' && l.msg.startsWith('tariff rejected')).length, 3)
+  })
+
+  it('verifies a version once: the same bytes again skip the signature check; other bytes of a held version are checked', async () => {
+    const issuerId = await generateIdentity()
+    const follower = await node({ follows: [issuerId.peerId] })
+    const v1 = signed(issuerId, { issuer: issuerId.peerId, seq: 1, previous: null, published: now, effective: now, noticeMs: 0, pricing: pricing('0.000001') })
+    const before = verifyCounts().signatures
+    assert.ok((await follower.book.ingest(v1.bytes, issuerId.peerId, 'gossip')).ok)
+    assert.equal(verifyCounts().signatures - before, 1)
+    assert.deepEqual(await follower.book.ingest(v1.bytes, issuerId.peerId, 'sync'), { ok: true, status: 'exists', id: v1.id })
+    const dup = await follower.book.ingest(v1.bytes, issuerId.peerId, 'gossip')
+    assert.deepEqual(!dup.ok && dup.reason, 'duplicate')
+    assert.equal(verifyCounts().signatures - before, 1, 'the held bytes were not verified again')
+    // The same body (so the same id) under a broken signature: different bytes, checked and refused.
+    const forged = decodeDocument(v1.bytes, 'tariff')
+    assert.ok(forged.ok)
+    const sig = new Uint8Array(forged.value.sigs[0]?.sig ?? [])
+    sig[0] = (sig[0] ?? 0) ^ 1
+    const bad = await follower.book.ingest(encodeDocument({ ...forged.value, sigs: [{ signer: issuerId.peerId, sig }] }), issuerId.peerId, 'gossip')
+    assert.deepEqual(!bad.ok && bad.reason, 'bad-signature')
+    assert.equal(verifyCounts().signatures - before, 2)
   })
 
   it('keeps both documents of an equivocation in the typed evidence area, once; the simulator\'s defect keeps none', async () => {

@@ -112,6 +112,7 @@ export class Engine {
       this.counters.bytesWritten += tx.bytes
       this.counters.batches++
       led.commit()
+      for (const f of tx.onCommit) f()
     }
     return { ok: true, results }
   }

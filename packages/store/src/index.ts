@@ -16,6 +16,7 @@ export type {
   PendingRecord, Transfer, LedgerEntry, PostResult, AccountBalance, LedgerCheck, StoreStats
 } from './types.js'
 export type { Json } from './codec.js'
+export type { TariffMeta } from './tariffs.js'
 export type { UsageCounters, UsageCounterLine, UsageCounterMetric, UsagePlan, UsageItem, UsageKey, UsageApply, AddUsageResult } from './usage.js'
 export { EMPTY_COUNTERS } from './usage.js'
 export type { AnyLevel } from './tx.js'

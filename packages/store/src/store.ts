@@ -24,7 +24,7 @@ import { MetaBook, type Migrated } from './meta.js'
 import { PendingWork } from './pending.js'
 import { Reports } from './reports.js'
 import { openSubs } from './subs.js'
-import { TariffBook } from './tariffs.js'
+import { TariffBook, type TariffMeta } from './tariffs.js'
 import type { AnyLevel } from './tx.js'
 import type {
   AccountBalance, AttestationRecord, DisputeInput, DisputeRecord, DisputeResult, LedgerCheck, LedgerEntry,
@@ -126,6 +126,9 @@ export class Store {
   async latestTariff (issuer: string): Promise<TariffRecord | undefined> { return await this.parts.tariffs.latestTariff(issuer) }
   /** The highest seq whose effective time is <= time: the version that applies to an interval starting at `time`. */
   async tariffInForce (issuer: string, time: number): Promise<TariffRecord | undefined> { return await this.parts.tariffs.tariffInForce(issuer, time) }
+  /** latestTariff and tariffInForce without the document: answered from memory once the issuer's versions were read. */
+  async latestTariffMeta (issuer: string): Promise<TariffMeta | undefined> { return await this.parts.tariffs.latestTariffMeta(issuer) }
+  async tariffMetaInForce (issuer: string, time: number): Promise<TariffMeta | undefined> { return await this.parts.tariffs.tariffMetaInForce(issuer, time) }
 
   // ---- reports (reports.ts) -----------------------------------------------------------------
 

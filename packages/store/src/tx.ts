@@ -64,6 +64,8 @@ export class Tx {
   /** Net change of the number of keys if this transaction commits. */
   keyDelta = 0
   bytes = 0
+  /** Run once the batch is durable (e.g. forget what an in-memory index held); never on failure. */
+  readonly onCommit: Array<() => void> = []
   private readonly overlay = new Map<Sub, Map<string, Uint8Array | null>>()
   /** The committed values this transaction read (the store is locked: they stay committed). */
   private readonly read = new Map<Sub, Map<string, Uint8Array | undefined>>()
@@ -108,6 +110,7 @@ export class Tx {
     for (const op of tx.ops) this.ops.push(op)
     this.keyDelta += tx.keyDelta
     this.bytes += tx.bytes
+    this.onCommit.push(...tx.onCommit)
   }
 
   /** `fresh` skips the existence read when the caller knows the key is new. */

@@ -39,6 +39,26 @@ for (const backend of [memory(), memory(true), classic()] as Backend[]) {
       assert.deepEqual((await store.tariffsOf(A)).map(t => t.id), ['bafy-12D3KooWAlice-1', 'bafy-12D3KooWAlice-2', 'bafy-12D3KooWAlice-10'])
     })
 
+    it('tariff book: the versions kept in memory follow every committed write and no failed one', async () => {
+      assert.equal(await store.latestTariffMeta(A), undefined) // read (nothing held), then kept
+      assert.equal(await store.putTariff(tariff(A, 1, 100)), 'created')
+      assert.deepEqual(await store.latestTariffMeta(A), { issuer: A, seq: 1, id: tariff(A, 1, 100).id, effective: 100 })
+      assert.equal((await store.tariffMetaInForce(A, 150))?.seq, 1)
+      // Added by a batch: seen as soon as the batch is written.
+      assert.ok((await store.batch().putTariff(tariff(A, 2, 200)).write()).ok)
+      assert.equal((await store.tariffMetaInForce(A, 250))?.seq, 2)
+      assert.equal((await store.tariffInForce(A, 250))?.seq, 2)
+      // A batch that fails writes nothing, and the versions held do not change either.
+      const failed = await store.batch().putTariff(tariff(A, 3, 300)).putTariff({ ...tariff(A, 2, 200), id: 'other' }).write()
+      assert.equal(failed.ok, false)
+      assert.equal((await store.latestTariffMeta(A))?.seq, 2)
+      // Reads racing a write: each sees the store before or after it, and the next read sees it.
+      const [, during] = await Promise.all([store.putTariff(tariff(A, 4, 400)), store.latestTariffMeta(A)])
+      assert.ok(during?.seq === 2 || during?.seq === 4)
+      assert.equal((await store.latestTariffMeta(A))?.seq, 4)
+      assert.equal((await store.latestTariff(A))?.seq, 4)
+    })
+
     it('reports: round trip per reporter, idempotency and conflicts', async () => {
       const r = { border: AB, intervalStart: 3600, reporter: A, id: 'rA', bytes: bytes(1, 2, 3) }
       assert.equal(await store.putReport(r), 'created')

@@ -73,9 +73,10 @@ export async function identityFromSeed (seed: Uint8Array): Promise<Identity> {
   return identityFromPrivateKey(await generateKeyPairFromSeed('Ed25519', seed))
 }
 
-// PeerId -> public KeyObject (null: not an Ed25519 PeerId). Bounded: cleared when full, since
-// an agent talks to its neighbours and a few clearers, not to the whole network.
-const MAX_CACHED_KEYS = 10_000
+// PeerId -> public KeyObject (null: not an Ed25519 PeerId). Bounded, oldest out first: an agent
+// talks to its neighbours and a few clearers, but the largest networks have thousands of
+// neighbours, and a simulator holds every agent of the network in one process.
+const MAX_CACHED_KEYS = 200_000
 const verifyKeys = new Map<string, KeyObject | null>()
 
 /** The public KeyObject named by an Ed25519 PeerId string, or null if it names none. */
@@ -89,7 +90,7 @@ export function verifyKeyOf (peerId: string): KeyObject | null {
   } catch {
     key = null
   }
-  if (verifyKeys.size >= MAX_CACHED_KEYS) verifyKeys.clear()
+  if (verifyKeys.size >= MAX_CACHED_KEYS) verifyKeys.delete(verifyKeys.keys().next().value as string)
   verifyKeys.set(peerId, key)
   return key
 }

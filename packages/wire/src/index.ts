@@ -22,10 +22,12 @@ export {
   type Identity, identityFromPrivateKey, identityFromSeed, generateIdentity, verifyRaw, verifyKeyOf,
   publicKeyOf, privateKeyObject, publicKeyObject, signCounts
 } from './identity.js'
-export { sign, cosign, mergeSignatures, verifyDocument, verifyCounts, requiredSigners } from './signing.js'
+export { sign, bodyId, cosign, mergeSignatures, verifyDocument, verifyCounts, requiredSigners } from './signing.js'
 export { saveKeyFile, loadKeyFile, generateKeyFile, KEY_FILE_MODE } from './keyfile.js'
 export {
   checkTariffSuccession, checkTopicIssuer, checkReportTime, checkAttestationParties, checkQuoteValid,
   DEFAULT_SKEW_MS, type AcceptedTariff, type RuleCode, type Verdict
 } from './rules.js'
 export { tariffToPricing } from './tariff.js'
+// The fast canonical DAG-CBOR codec for the plain subset documents and frames use (general path: @ipld/dag-cbor).
+export { fastDecode, fastEncode } from './cbor.js'

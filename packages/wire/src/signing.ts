@@ -3,7 +3,7 @@
  * utf8(`splitedge/<type>/v1\0`) || dagCbor(body); co-signers sign the same bytes.
  */
 import { verify as cryptoVerify } from 'node:crypto'
-import { adoptBody, domainTag, plainCopy, signedMessage, validateBody } from './canonical.js'
+import { adoptBody, docId, domainTag, plainCopy, signedMessage, validateBody } from './canonical.js'
 import { MAX_DOCUMENT_BYTES, WIRE_VERSION, type AnyDocument, type BodyOf, type DocType, type Document, type Signature } from './documents.js'
 import { WireError } from './errors.js'
 import type { Identity } from './identity.js'
@@ -50,6 +50,16 @@ export function sign<T extends DocType> (identity: Identity, type: T, body: Body
   }
   const sig = identity.sign(adopted.message)
   return ok(Object.freeze({ type, v: WIRE_VERSION, body: adopted.body, sigs: Object.freeze([Object.freeze({ signer: identity.peerId, sig })]) }))
+}
+
+/**
+ * The id `sign` would give this body (checked as `sign` checks it), without signing: to compare
+ * the body we compute with a document a neighbour signed before we sign anything ourselves.
+ */
+export function bodyId<T extends DocType> (type: T, body: BodyOf<T>): Result<string, WireError> {
+  const valid = validateBody(type, plainCopy(body, true))
+  if (!valid.ok) return valid
+  return ok(docId({ type, body: adoptBody(type, valid.value, false).body }))
 }
 
 /** Add `identity`'s signature to a document it must co-sign. Existing signatures are kept as they are. */

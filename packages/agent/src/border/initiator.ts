@@ -4,7 +4,7 @@
  * the way: a co-signing answer becomes `cosigned` only once we computed the very same attestation
  * and added our signature); delivering the co-signed attestation becomes `delivered` on `ok`.
  */
-import { cosign, decodeDocument, docId, sign, verifyDocument, type UsageReport } from '@splitedge/wire'
+import { bodyId, cosign, decodeDocument, docId, sign, verifyDocument, type UsageReport } from '@splitedge/wire'
 import { BorderRequest, BorderResponse, MAX_FRAME_BYTES, PROTOCOLS, decodeFrame, encodeFrame } from '@splitedge/node'
 import type { BorderComponents } from './components.js'
 import { ProtocolRefusal } from './checks.js'
@@ -88,9 +88,9 @@ export class Initiator implements RemoteEffects {
     if (compareDecimal(tol, tolerance) > 0) throw checks.refuse(peer, 'usage-attestation', 'tolerance', `neighbour used tolerance ${tol}, above ours ${tolerance}`)
     const r = await this.shell.reconcile(peer, mine, theirs, tol)
     if (!r.ok) return await this.disagreed(peer, mine, { doc: theirs, bytes: res.report }, r, run)
-    const ours = sign(c.identity, 'usage-attestation', checks.attestationBody(mine, theirs, tol, r))
+    const ours = bodyId('usage-attestation', checks.attestationBody(mine, theirs, tol, r))
     if (!ours.ok) throw new Error(ours.error.message)
-    if (docId(ours.value) !== docId(half)) throw checks.refuse(peer, 'usage-attestation', 'mismatch', 'neighbour computed a different attestation from the same reports')
+    if (ours.value !== docId(half)) throw checks.refuse(peer, 'usage-attestation', 'mismatch', 'neighbour computed a different attestation from the same reports')
     const v = verifyDocument(half, [peer])
     if (!v.ok) throw checks.refuse(peer, 'usage-attestation', v.error.code, v.error.message)
     const full = cosign(c.identity, half)

@@ -4,7 +4,7 @@
  * compute our own statement, and on a match co-sign and store it (the period's `settled`), or record
  * a dispute (`disputed`).
  */
-import { cosign, docId, encodeDocument, type SettlementStatement } from '@splitedge/wire'
+import { bodyId, cosign, docId, encodeDocument, sign, type SettlementStatement, type SettlementStatementBody } from '@splitedge/wire'
 import { borderOf } from '@splitedge/store'
 import { isModelError } from '@splitedge/model'
 import { SettleRequest, SettleResponse, decodeFrame, encodeFrame } from '@splitedge/node'
@@ -43,9 +43,9 @@ export class SettleResponder {
     }
     const inputs = await this.sameInputs(peer, p, theirs)
     if ('k' in inputs) return inputs
-    let mine: SettlementStatement | undefined
+    let mine: SettlementStatementBody | undefined
     try {
-      mine = await this.statements.compute(peer, p)
+      mine = await this.statements.computeBody(peer, p)
     } catch (err) {
       if (err instanceof MissingTariff) return { k: 'not-ready', reason: err.message }
       if (isModelError(err)) {
@@ -73,11 +73,11 @@ export class SettleResponder {
   }
 
   /** Our own tariff versions the initiator's statement does not use yet. */
-  private async ourTariffs (theirs: SettlementStatement, mine: SettlementStatement): Promise<Uint8Array[]> {
+  private async ourTariffs (theirs: SettlementStatement, mine: SettlementStatementBody): Promise<Uint8Array[]> {
     const me = this.c.identity.peerId
     const used = new Set(theirs.body.lines.flatMap(l => Object.values(l.tariffs)))
     const out: Uint8Array[] = []
-    for (const id of new Set(mine.body.lines.flatMap(l => Object.entries(l.tariffs).filter(([i]) => i === me).map(([, t]) => t)))) {
+    for (const id of new Set(mine.lines.flatMap(l => Object.entries(l.tariffs).filter(([i]) => i === me).map(([, t]) => t)))) {
       if (used.has(id)) continue
       const t = await this.c.store.getTariff(id)
       if (t !== undefined) out.push(t.bytes)
@@ -85,17 +85,21 @@ export class SettleResponder {
     return out
   }
 
-  private async decide (peer: string, p: Period, theirs: SettlementStatement, mine: SettlementStatement | undefined, lacking: Lacking): Promise<Answer> {
-    if (mine !== undefined && mine.body.attestations.length === 0 && theirs.body.attestations.length === 0 && await this.statements.usageDisputeOpen(peer, p)) {
+  private async decide (peer: string, p: Period, theirs: SettlementStatement, mine: SettlementStatementBody | undefined, lacking: Lacking): Promise<Answer> {
+    if (mine !== undefined && mine.attestations.length === 0 && theirs.body.attestations.length === 0 && await this.statements.usageDisputeOpen(peer, p)) {
       return { k: 'not-ready', reason: 'a usage dispute in the period is still open here' }
     }
     const { missing, extra } = lacking
     const ourTariffDocs = mine === undefined ? [] : await this.ourTariffs(theirs, mine)
     if (missing.length > 0 || extra.length > 0 || ourTariffDocs.length > 0) return { k: 'need', docs: [...extra, ...ourTariffDocs], missing }
     if (mine === undefined) return { k: 'not-ready', reason: 'nothing to settle here (no attestation, no period fee)' }
-    if (docId(mine) !== docId(theirs)) {
-      await this.shell.run(peer, p, { k: 'disputed' }, { mine, theirs })
-      return { k: 'dispute', doc: encodeDocument(mine) }
+    const id = bodyId('settlement-statement', mine)
+    if (!id.ok) throw new Error(`cannot sign statement: ${id.error.message}`)
+    if (id.value !== docId(theirs)) {
+      const ours = sign(this.c.identity, 'settlement-statement', mine)
+      if (!ours.ok) throw new Error(`cannot sign statement: ${ours.error.message}`)
+      await this.shell.run(peer, p, { k: 'disputed' }, { mine: ours.value, theirs })
+      return { k: 'dispute', doc: encodeDocument(ours.value) }
     }
     const full = cosign(this.c.identity, theirs)
     if (!full.ok) throw new Error(full.error.message)

@@ -60,6 +60,15 @@ export class Statements {
    * at its last interval; nothing when no fee is owed. MissingTariff when a version is not held.
    */
   async compute (peer: string, p: Period): Promise<SettlementStatement | undefined> {
+    const body = await this.computeBody(peer, p)
+    if (body === undefined) return undefined
+    const signed = sign(this.c.identity, 'settlement-statement', body)
+    if (!signed.ok) throw new Error(`cannot sign statement: ${signed.error.message}`)
+    return signed.value
+  }
+
+  /** `compute` unsigned: what a responder compares with the initiator's statement before signing anything. */
+  async computeBody (peer: string, p: Period): Promise<SettlementStatementBody | undefined> {
     const parties = sortedPair(this.me, peer)
     const atts = await this.attestationsOf(peer, p)
     const lookup = async (issuer: string, t: number): Promise<PricedVersion | undefined> => await this.c.view.inForce(issuer, t)
@@ -78,8 +87,6 @@ export class Statements {
       lines: st.lines.map(l => ({ kind: l.kind, class: l.class, from: l.from, to: l.to, volume: l.volume, tariffs: l.tariffs, factors: l.factors, amount: l.amount, ...(l.note !== undefined ? { note: l.note } : {}) })),
       net: st.net
     }
-    const signed = sign(this.c.identity, 'settlement-statement', body)
-    if (!signed.ok) throw new Error(`cannot sign statement: ${signed.error.message}`)
-    return signed.value
+    return body
   }
 }

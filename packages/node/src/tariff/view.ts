@@ -24,12 +24,12 @@ export class TariffView {
 
   /** The version of `issuer`'s tariff that applies to an interval starting at `time`. */
   async inForce (issuer: string, time: number): Promise<TariffInForce | undefined> {
-    const rec = await this.store.tariffInForce(issuer, time)
+    const rec = await this.store.tariffMetaInForce(issuer, time)
     return rec === undefined ? undefined : await this.byId(rec.id)
   }
 
   async latest (issuer: string): Promise<TariffInForce | undefined> {
-    const rec = await this.store.latestTariff(issuer)
+    const rec = await this.store.latestTariffMeta(issuer)
     return rec === undefined ? undefined : await this.byId(rec.id)
   }
 }
