@@ -64,7 +64,7 @@ const progress = (line: string): void => {
 }
 
 /** What is kept of one size: enough for the chart and the comparisons across N. */
-interface SizeReport { n: number, borders: number, max_degree: number, cycle_s: number, cpu_s: number, peak_rss_mb: number, live_mb?: number, unsettled: number, attestations: number, events: number, buckets: Bucket[], after_tariffs: Bucket[] }
+interface SizeReport { n: number, borders: number, max_degree: number, cycle_s: number, cpu_s: number, peak_rss_mb: number, live_mb?: number, unsettled: number, attestations: number, events: number, gc_ms?: { minor: number, major: number, collections: number }, by_kind?: InternetCycleResult['byKind'], buckets: Bucket[], after_tariffs: Bucket[] }
 
 // The generator alone, at the sizes the chart shows.
 const shapes = [1000, 10_000, 75_000].map(n => {
@@ -84,6 +84,7 @@ for (const n of sizes) {
   const rep: SizeReport = {
     n, borders: r.borders, max_degree: r.maxDegree, cycle_s: (Date.now() - t) / 1000, cpu_s: Math.round((c.user + c.system) / 1e4) / 100,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), live_mb: live.mb, unsettled: r.unsettled.length, attestations: r.attestations, events: r.events,
+    gc_ms: { minor: r.gc.minorMs, major: r.gc.majorMs, collections: r.gc.collections }, by_kind: r.byKind,
     buckets: degreeBuckets(r.agents), after_tariffs: degreeBuckets(minus(r.agents, r.tariffPhase))
   }
   reports.push(rep)

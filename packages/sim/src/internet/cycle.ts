@@ -4,6 +4,7 @@
  * intervals of one period, and that period is settled on every border. Each agent's messages,
  * bytes, signatures, CPU and stored bytes are counted, to compare its cost with its degree.
  */
+import { PerformanceObserver, constants as perf, type PerformanceEntry } from 'node:perf_hooks'
 import { createHash } from 'node:crypto'
 import { pino } from 'pino'
 import { Agent, checkConfig, createMetrics, type AgentConfig } from '@splitedge/agent'
@@ -49,7 +50,31 @@ export interface InternetCycleResult {
   unattributedCpuMs: number
   /** CPU ms and events by kind of event (the first word of its label: tick, deliver, answer, gossip, ...). */
   byKind: Record<string, { events: number, cpuMs: number }>
+  /** Time V8 spent collecting garbage while events ran (scavenges, and mark-compact incl. incremental steps). */
+  gc: GcTime
   logDigest: string
+}
+
+export interface GcTime { minorMs: number, majorMs: number, collections: number }
+
+/** Sum V8's garbage collections from now until the returned function is called. */
+function watchGc (): () => GcTime {
+  const t: GcTime = { minorMs: 0, majorMs: 0, collections: 0 }
+  const add = (entries: PerformanceEntry[]): void => {
+    for (const e of entries) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind
+      if (kind === perf.NODE_PERFORMANCE_GC_MINOR) t.minorMs += e.duration
+      else t.majorMs += e.duration
+      t.collections++
+    }
+  }
+  const obs = new PerformanceObserver(list => add(list.getEntries()))
+  obs.observe({ entryTypes: ['gc'] })
+  return () => {
+    add(obs.takeRecords())
+    obs.disconnect()
+    return { minorMs: Math.round(t.minorMs), majorMs: Math.round(t.majorMs), collections: t.collections }
+  }
 }
 
 const START = 1_800_000_000_000
@@ -132,14 +157,16 @@ export async function runInternetCycle (opts: InternetCycleOptions): Promise<Int
   const periodMs = o.intervalMs * o.periodIntervals
   const period = { start: Math.ceil(START / periodMs) * periodMs, end: 0 }
   period.end = period.start + periodMs
+  const gcSince = watchGc()
   const run = await drive(queue, members, g, period, o.intervalMs, progress)
+  const gc = gcSince()
   const { unsettled, attestations } = await verify(members, g, period)
   await stopAll(members, queue)
   return {
     n: g.n, seed: o.seed, borders: g.edges.length, maxDegree: Math.max(...deg),
     agents: members.map((m, i) => ({ index: i, degree: deg[i] as number, layer: layerOf(g, i), ...snapshot(m) })),
     tariffPhase: run.tariffPhase, period, unsettled, attestations, events: queue.steps,
-    unattributedCpuMs: run.unattributedCpuMs, byKind: run.byKind,
+    unattributedCpuMs: run.unattributedCpuMs, byKind: run.byKind, gc,
     logDigest: queue.logDigest()
   }
 }
