@@ -19,7 +19,7 @@ import { dec, isZero } from '@splitedge/model'
 import type * as TopologyModule from '../../packages/cli/dist/src/topology/index.js'
 import type { ComposedTopology } from '../../packages/cli/dist/src/topology/index.js'
 import { PREFIX, REPO, TOPOLOGIES, buildImages, docker, requireDocker, sleep, type TopologyRun } from './harness.js'
-import { recheckStatement, surplusByPeriod, type AgentViews, type AttestationView, type StatementView, type TariffView } from './settlement-check.js'
+import { readViews, recheckStatement, surplusByPeriod, type AgentViews } from './settlement-check.js'
 import { UsageDriver } from './usage-driver.js'
 
 const execFileP = promisify(execFile)
@@ -199,13 +199,9 @@ for (const name of ['pair', 'internet6']) {
       const through = first + periodMs
       const peerIdOf = (n: string): string => r.agent(n).peerId
       const nameOf = (p: string): string => r.agents.find(a => a.peerId === p)?.name ?? p
-      const views = async (): Promise<AgentViews[]> => await Promise.all(r.agents.filter(a => a.clearer === undefined).map(async a => ({
-        name: a.name,
-        peerId: a.peerId,
-        attestations: await r.view<AttestationView[]>(a.name, '/v1/attestations'),
-        tariffs: await r.view<TariffView[]>(a.name, '/v1/tariffs'),
-        statements: await r.view<StatementView[]>(a.name, '/v1/statements')
-      })))
+      // Statements before attestations and tariffs (readViews says why).
+      const views = async (): Promise<AgentViews[]> => await Promise.all(r.agents.filter(a => a.clearer === undefined).map(async a =>
+        await readViews(async <T>(path: string): Promise<T> => await r.view<T>(a.name, path), a.name, a.peerId)))
       const settled = (vs: AgentViews[]): boolean => borders.every(b => [[b.a, b.b], [b.b, b.a]].every(([me, other]) => {
         const st = vs.find(v => v.name === me)?.statements ?? []
         return [first, through].every(p => st.some(s => s.neighbour === other && s.period.start === p))

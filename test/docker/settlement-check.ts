@@ -1,8 +1,8 @@
 /**
  * Checks on what the agents' HTTP APIs say, shared by the docker specs: each co-signed statement
  * recomputed with the agent's own `assembleStatement` and the model's `computeStatement` from the
- * attestations and tariff versions the agent serves, and money conservation across agents. Pure:
- * the views are fetched by the caller.
+ * attestations and tariff versions the agent serves, and money conservation across agents. Pure,
+ * but for `readViews`, which fetches one agent's views in the order the checks need.
  */
 import { assembleStatement } from '@splitedge/agent'
 import { add, computeStatement, dec, format, neg, ZERO, type Dec } from '@splitedge/model'
@@ -44,6 +44,22 @@ export interface AgentViews {
   attestations: AttestationView[]
   tariffs: TariffView[]
   statements: StatementView[]
+}
+
+/**
+ * One agent's views, read statements first, then attestations and tariffs. The agent stores a
+ * statement only once it holds every attestation the statement names and every tariff version it
+ * prices with (packages/agent/src/settle: responder.ts co-signs only when neither side lacks an
+ * attestation; statement.ts computes from the attestations held), and it never removes either.
+ * So the listings read after the statements hold everything those statements were made from,
+ * however long the reads take. Read the other way round, a period's last attestation and its
+ * statement can both be stored between the two reads, and `recheckStatement` then sees a
+ * statement naming more attestations than the listing holds ("names 2, holds 1").
+ */
+export async function readViews (view: <T>(path: string) => Promise<T>, name: string, peerId: string): Promise<AgentViews> {
+  const statements = await view<StatementView[]>('/v1/statements')
+  const [attestations, tariffs] = await Promise.all([view<AttestationView[]>('/v1/attestations'), view<TariffView[]>('/v1/tariffs')])
+  return { name, peerId, attestations, tariffs, statements }
 }
 
 /** The tariff version of `issuer` in force for an interval starting at `t`: highest seq effective by then. */

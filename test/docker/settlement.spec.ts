@@ -22,7 +22,7 @@ import { add, dec, format, isZero, mul, roundHalfEven, ZERO } from '@splitedge/m
 import type { PricingTariff } from '@splitedge/model'
 import { parse as parseYaml, stringify as toYaml } from 'yaml'
 import { buildImages, requireDocker, sleep, TopologyRun } from './harness.js'
-import { recheckStatement, surplusByPeriod, type AgentViews, type AttestationView, type StatementView, type TariffView } from './settlement-check.js'
+import { readViews, recheckStatement, surplusByPeriod, type AgentViews, type AttestationView, type StatementView, type TariffView } from './settlement-check.js'
 import { UsageDriver } from './usage-driver.js'
 
 const INTERVAL = 2000
@@ -80,14 +80,31 @@ describe('docker: internet6 with the real agent (settlement, cuts, kills, non-ne
   const nameOf = (peerId: string): string => up().composed.agents.find(a => a.peerId === peerId)?.name ?? peerId
   const borders = (): Array<{ a: string, b: string }> => drv().borders.slice()
 
+  /** Statements before attestations and tariffs (readViews says why). */
   async function views (name: string): Promise<AgentViews> {
     const r = up()
-    const [attestations, tariffs, statements] = await Promise.all([
-      r.view<AttestationView[]>(name, '/v1/attestations'),
-      r.view<TariffView[]>(name, '/v1/tariffs'),
-      r.view<StatementView[]>(name, '/v1/statements')
-    ])
-    return { name, peerId: peerIdOf(name), attestations, tariffs, statements }
+    return await readViews(async <T>(path: string): Promise<T> => await r.view<T>(name, path), name, peerIdOf(name))
+  }
+
+  /**
+   * An agent's whole ledger: `view` returns only the first page of an object, and the ledger pages
+   * its entries (X-Next-Cursor; the entries are the append-only log, so later pages stay in place).
+   */
+  async function ledgerOf (name: string): Promise<LedgerView> {
+    const r = up()
+    const get = async (path: string): Promise<{ body: LedgerView, next?: string }> => {
+      const page = await r.getJson(name, path)
+      if (page.status !== 200) throw new Error(`${name} GET ${path}: ${page.status} ${JSON.stringify(page.body)}`)
+      return { body: page.body as LedgerView, ...(page.next !== undefined ? { next: page.next } : {}) }
+    }
+    let page = await get('/v1/ledger')
+    const ledger = page.body
+    const entries = [...ledger.entries]
+    while (page.next !== undefined) {
+      page = await get(`/v1/ledger?cursor=${encodeURIComponent(page.next)}`)
+      entries.push(...page.body.entries)
+    }
+    return { ...ledger, entries }
   }
 
   /** The agents that settle borders (the clearer settles with its operators, not on borders). */
@@ -329,7 +346,7 @@ describe('docker: internet6 with the real agent (settlement, cuts, kills, non-ne
     await sleep(INTERVAL - (Date.now() % INTERVAL) + 50)
     const s = await drv().pushedThrough(Date.now())
     const before = await views(victim)
-    const ledgerBefore = await r.view<LedgerView>(victim, '/v1/ledger')
+    const ledgerBefore = await ledgerOf(victim)
     await drv().hold(victim)
     const killedAt = Date.now()
     await r.kill(victim)
@@ -354,13 +371,18 @@ describe('docker: internet6 with the real agent (settlement, cuts, kills, non-ne
     assert.equal(new Set(ids(after)).size, ids(after).length, 'no document twice')
     const keys = after.statements.map(x => `${x.neighbour}@${x.period.start}`)
     assert.equal(new Set(keys).size, keys.length, 'one statement per border and period')
-    const ledger = await r.view<LedgerView>(victim, '/v1/ledger')
+    // Periods keep settling while this reads: the ledger is read between two statement listings.
+    // A statement and its ledger entry are stored in one write, so every entry of `after`'s
+    // statements is in the ledger, and every entry in the ledger is of a statement of `later`.
+    const ledger = await ledgerOf(victim)
+    const later = await r.view<StatementView[]>(victim, '/v1/statements')
     assert.equal(ledger.check.ok, true, JSON.stringify(ledger.check))
     const entryIds = ledger.entries.map(e => e.id)
     assert.equal(new Set(entryIds).size, entryIds.length, 'no ledger entry twice')
     for (const e of ledgerBefore.entries) assert.ok(entryIds.includes(e.id), `ledger entry ${e.id} survived`)
-    const paid = after.statements.filter(x => !isZero(dec(x.amount)))
-    assert.deepEqual(entryIds.slice().sort(), paid.map(x => x.id).sort(), 'one ledger entry per statement that moves money')
+    const paid = (sts: StatementView[]): string[] => sts.filter(x => !isZero(dec(x.amount))).map(x => x.id)
+    assert.deepEqual(paid(after.statements).filter(id => !entryIds.includes(id)), [], 'every statement that moves money has its ledger entry')
+    assert.deepEqual(entryIds.filter(id => !paid(later).includes(id)), [], 'every ledger entry is a statement that moves money')
     // The counters acknowledged just before the kill made it into the attestations.
     const vs = await allViews()
     const checked = checkAttestations(vs, x => x >= s && x <= s + 3 * INTERVAL)
