@@ -2,6 +2,7 @@
 // the package's API against raw node:crypto Ed25519 on the same bytes in the same run (and
 // @noble/ed25519 for reference). Prints one line per measurement, then one JSON object as the last line of stdout.
 import { createHash, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto'
+import { loadavg } from 'node:os'
 import * as ed from '@noble/ed25519'
 import {
   cosign, decodeDocument, encodeDocument, privateKeyObject, publicKeyObject, sign, signedMessage, verifyDocument
@@ -15,29 +16,37 @@ const ROUNDS = 7
 const BATCH = 16
 
 /**
- * Rates of several operations measured together: batches of 64 calls of each in turn, each
+ * Rates of several operations measured together: batches of BATCH calls of each in turn, each
  * batch timed on its own, so a change in machine load (other processes) hits all of them alike.
- * Repeated for ROUNDS rounds; returns each operation's rate per round.
+ * Repeated for ROUNDS rounds; returns each operation's rate per round, by the wall clock and, under
+ * `cpu:<name>`, by the main thread's CPU time (which time spent descheduled does not inflate).
  */
 function measure (ops: Record<string, () => unknown>, seconds = sampleSeconds): Record<string, number[]> {
   const names = Object.keys(ops)
-  const samples: Record<string, number[]> = Object.fromEntries(names.map(k => [k, []]))
+  const samples: Record<string, number[]> = Object.fromEntries(names.flatMap(k => [[k, []], [`cpu:${k}`, []]]))
   for (let r = 0; r < ROUNDS; r++) {
     gc?.()
     const spent = new Map<string, bigint>(names.map(k => [k, 0n]))
+    const cpu = new Map<string, number>(names.map(k => [k, 0]))
     const calls = new Map<string, number>(names.map(k => [k, 0]))
     const budget = BigInt(Math.round(seconds * 1e9)) * BigInt(names.length)
     const start = process.hrtime.bigint()
     while (process.hrtime.bigint() - start < budget) {
       for (const name of names) {
         const op = ops[name] as () => unknown
+        const c = process.threadCpuUsage()
         const t = process.hrtime.bigint()
         for (let i = 0; i < BATCH; i++) op()
         spent.set(name, (spent.get(name) ?? 0n) + process.hrtime.bigint() - t)
+        const used = process.threadCpuUsage(c)
+        cpu.set(name, (cpu.get(name) ?? 0) + used.user + used.system)
         calls.set(name, (calls.get(name) ?? 0) + BATCH)
       }
     }
-    for (const name of names) samples[name]?.push((calls.get(name) ?? 0) / (Number(spent.get(name)) / 1e9))
+    for (const name of names) {
+      samples[name]?.push((calls.get(name) ?? 0) / (Number(spent.get(name)) / 1e9))
+      samples[`cpu:${name}`]?.push((calls.get(name) ?? 0) / ((cpu.get(name) ?? 0) / 1e6))
+    }
   }
   return samples
 }
@@ -80,25 +89,28 @@ async function main (): Promise<void> {
     verify: () => verifyDocument(tariff),
     attestation_verify: () => verifyDocument(attestation)
   })
-  for (const [k, v] of Object.entries(verify)) console.log(`${k}: ${round(median(v))}/s`)
+  const show = (rates: Record<string, number[]>): void => {
+    for (const [k, v] of Object.entries(rates)) if (!k.startsWith('cpu:')) console.log(`${k}: ${round(median(v))}/s`)
+  }
+  show(verify)
   const signing = measure({
     node_crypto_sign: () => cryptoSign(null, message, priv),
     sign: () => sign(p.a, 'tariff', tariffInput),
     attestation_sign: () => sign(p.lo, 'usage-attestation', attInput)
   })
-  for (const [k, v] of Object.entries(signing)) console.log(`${k}: ${round(median(v))}/s`)
+  show(signing)
   // Measured beside raw verify of the same message, so decode_verify_ratio compares like with like.
   const decoding = measure({
     node_crypto_verify_dv: () => cryptoVerify(null, message, pub, tariffSig),
     decode_verify: () => { const d = decodeDocument(tariffBytes, 'tariff'); if (d.ok) verifyDocument(d.value) },
     attestation_decode_verify: () => { const d = decodeDocument(attBytes, 'usage-attestation'); if (d.ok) verifyDocument(d.value) }
   })
-  for (const [k, v] of Object.entries(decoding)) console.log(`${k}: ${round(median(v))}/s`)
+  show(decoding)
   const noble = measure({
     noble_verify: () => ed.verify(nobleSig, message, p.a.publicKey),
     noble_sign: () => ed.sign(message, seed)
   }, sampleSeconds / 2)
-  for (const [k, v] of Object.entries(noble)) console.log(`${k}: ${round(median(v))}/s`)
+  show(noble)
 
   const r = { ...verify, ...signing, ...decoding, ...noble } as Record<string, number[]>
   const all = (k: string): number[] => r[k] ?? []
@@ -106,6 +118,8 @@ async function main (): Promise<void> {
   console.log(JSON.stringify({
     bench: 'wire',
     node: process.version,
+    // One-minute load average at the end (2 cores shared with other work: see the cpu_ ratios).
+    load: Math.round((loadavg()[0] ?? NaN) * 100) / 100,
     sample_seconds: sampleSeconds,
     rounds: ROUNDS,
     tariff_bytes: tariffBytes.length,
@@ -126,7 +140,13 @@ async function main (): Promise<void> {
     decode_verify_ratio: ratioOf(all('decode_verify'), all('node_crypto_verify_dv')),
     attestation_decode_verify_per_s: round(get('attestation_decode_verify')),
     noble_verify_per_s: round(get('noble_verify')),
-    noble_sign_per_s: round(get('noble_sign'))
+    noble_sign_per_s: round(get('noble_sign')),
+    // The same three ratios by the main thread's CPU time per batch instead of the wall clock: a
+    // process descheduled in the middle of a batch (a loaded machine) does not count that time, but
+    // neither does V8's background GC work, which the wall-clock ratios pay for when cores are busy.
+    cpu_verify_ratio: ratioOf(all('cpu:verify'), all('cpu:node_crypto_verify')),
+    cpu_sign_ratio: ratioOf(all('cpu:sign'), all('cpu:node_crypto_sign')),
+    cpu_decode_verify_ratio: ratioOf(all('cpu:decode_verify'), all('cpu:node_crypto_verify_dv'))
   }))
 }
 

@@ -16,7 +16,7 @@ import {
 import { WireError, type WireErrorCode } from './errors.js'
 import { err, ok, type Result } from './result.js'
 import { checkSemantics } from './semantics.js'
-import { fastDecode, fastEncode } from './cbor.js'
+import { copyEncode, fastDecode, fastEncode } from './cbor.js'
 
 const ENVELOPES = Object.fromEntries(DOC_TYPES.map(t => [t, TypeCompiler.Compile(envelopeSchema(t))])) as Record<DocType, TypeCheck<any>>
 const BODIES = Object.fromEntries(DOC_TYPES.map(t => [t, TypeCompiler.Compile(BODY_SCHEMAS[t])])) as Record<DocType, TypeCheck<any>>
@@ -136,6 +136,21 @@ export function adoptBody<T extends DocType> (
   return { body: held, message }
 }
 
+/**
+ * A caller's body as documents hold it: a frozen plain copy (without undefined-valued optionals:
+ * DAG-CBOR has no undefined), checked against its schema and invariants, with its message bytes
+ * cached. What `sign` and `bodyId` start from. The copy and its bytes are made in one walk when
+ * the fast codec can (see `copyEncode`), else as `plainCopy` then `adoptBody` make them.
+ */
+export function adoptInput<T extends DocType> (type: T, body: BodyOf<T>): Result<{ body: BodyOf<T>, message: Uint8Array }, WireError> {
+  const fused = copyEncode(body, domainTag(type))
+  const valid = validateBody(type, fused === undefined ? plainCopy(body, true) : fused.value)
+  if (!valid.ok) return valid
+  if (fused === undefined) return ok(adoptBody(type, valid.value, false))
+  messages.set(valid.value, fused.bytes)
+  return ok({ body: valid.value, message: fused.bytes })
+}
+
 /** Content id of a document: CIDv1 (dag-cbor, sha2-256) of its body, so co-signing keeps it. */
 export function docId (doc: Pick<AnyDocument, 'type' | 'body'>): string {
   const cached = ids.get(doc.body)
@@ -249,6 +264,6 @@ export function decodeDocument (bytes: Uint8Array, expectedType?: DocType): Resu
   // canonical bytes from the input rather than encoding it again.
   const { body } = adoptBody(type, doc.body, false, read.value.body ?? bodyBytesOf(bytes, doc))
   // Copy signatures out of the input buffer, which the caller may reuse.
-  const copied = sigs.map(s => Object.freeze({ signer: s.signer, sig: Uint8Array.from(s.sig) }))
+  const copied = sigs.map(s => Object.freeze({ signer: s.signer, sig: new Uint8Array(s.sig) }))
   return ok(Object.freeze({ type, v: WIRE_VERSION, body, sigs: Object.freeze(copied) }) as AnyDocument)
 }

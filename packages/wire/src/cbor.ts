@@ -19,6 +19,9 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 class Out {
   buf = new Uint8Array(4096)
   pos = 0
+  /** Values read by `copyMap`: a stack, one stretch per map being copied, `top` long. */
+  values: unknown[] = []
+  top = 0
 
   room (n: number): void {
     if (this.pos + n <= this.buf.length) return
@@ -124,11 +127,32 @@ function encodeValue (out: Out, v: unknown, depth: number): boolean {
   }
 }
 
+/**
+ * The own enumerable keys of `record` in DAG-CBOR order for ASCII keys: a short list (what
+ * documents are made of) is sorted in place by insertion, which costs one pass when it is
+ * already in order; a long one by the built-in sort.
+ */
+function canonicalKeys (record: object): string[] {
+  const keys = Object.keys(record)
+  const n = keys.length
+  if (n > 24) return keys.sort(keyOrder)
+  for (let i = 1; i < n; i++) {
+    const k = keys[i] as string
+    let j = i - 1
+    while (j >= 0 && keyOrder(keys[j] as string, k) > 0) {
+      keys[j + 1] = keys[j] as string
+      j--
+    }
+    keys[j + 1] = k
+  }
+  return keys
+}
+
 function encodeMap (out: Out, v: object, depth: number): boolean {
   const proto = Object.getPrototypeOf(v)
   if (proto !== Object.prototype && proto !== null) return false
   const record = v as Record<string, unknown>
-  const keys = Object.keys(record).sort(keyOrder)
+  const keys = canonicalKeys(record)
   out.head(5, keys.length)
   for (const k of keys) {
     // The order above is DAG-CBOR's only for ASCII keys: any other key goes the general way.
@@ -155,6 +179,93 @@ export function fastEncode (v: unknown, prefix?: Uint8Array): Uint8Array | undef
     if (prefix !== undefined) out.bytes(prefix)
     return encodeValue(out, v, 0) ? out.buf.slice(0, out.pos) : undefined
   } finally {
+    if (mine) {
+      busy = false
+      if (out.buf.length > 1 << 20) out.buf = new Uint8Array(4096)
+    }
+  }
+}
+
+// ---- copying and encoding at once ----------------------------------------------------------
+
+/** What `copyValue` returns when it gives up. */
+const NO_COPY: unique symbol = Symbol('no copy')
+
+function copyValue (out: Out, v: unknown, depth: number): unknown {
+  if (typeof v === 'object' && v !== null) {
+    if (depth >= MAX_DEPTH) return NO_COPY
+    // Byte strings are kept as they are (as plainCopy keeps them).
+    if (v instanceof Uint8Array) return encodeValue(out, v, depth) ? v : NO_COPY
+    if (Array.isArray(v)) return copyArray(out, v, depth)
+    return copyMap(out, v, depth)
+  }
+  return typeof v !== 'undefined' && encodeValue(out, v, depth) ? v : NO_COPY
+}
+
+function copyArray (out: Out, v: unknown[], depth: number): unknown {
+  if (Object.getPrototypeOf(v) !== Array.prototype) return NO_COPY
+  const n = v.length
+  out.head(4, n)
+  const a = new Array<unknown>(n)
+  for (let i = 0; i < n; i++) {
+    const x = copyValue(out, v[i], depth + 1)
+    if (x === NO_COPY) return NO_COPY
+    a[i] = x
+  }
+  return Object.freeze(a)
+}
+
+function copyMap (out: Out, v: object, depth: number): unknown {
+  const proto = Object.getPrototypeOf(v)
+  if (proto !== Object.prototype && proto !== null) return NO_COPY
+  const record = v as Record<string, unknown>
+  const keys = canonicalKeys(record)
+  const n = keys.length
+  // Each property is read once, onto the value stack: the copy and the bytes are of the same value.
+  const values = out.values
+  const base = out.top
+  out.top = base + n
+  let defined = 0
+  for (let i = 0; i < n; i++) {
+    const x = record[keys[i] as string]
+    values[base + i] = x
+    if (x !== undefined) defined++
+  }
+  out.head(5, defined)
+  const o: Record<string, unknown> = {}
+  for (let i = 0; i < n; i++) {
+    const k = keys[i] as string
+    const x = values[base + i]
+    if (x === undefined) continue
+    if (k === '__proto__' || !out.asciiText(k)) return NO_COPY
+    const c = copyValue(out, x, depth + 1)
+    if (c === NO_COPY) return NO_COPY
+    o[k] = c
+  }
+  out.top = base
+  return Object.freeze(o)
+}
+
+/**
+ * A deep copy of `v` made of frozen plain objects and arrays, without its undefined-valued
+ * properties (an absent optional), and the canonical DAG-CBOR bytes of that copy after `prefix`,
+ * in one walk: what `plainCopy(v, true)` then `fastEncode(copy, prefix)` give (the copy's keys in
+ * canonical order), or undefined where either would not (objects that are not plain, keys that
+ * are not ASCII, numbers that are not safe integers...), for the caller to take that way instead.
+ */
+export function copyEncode (v: unknown, prefix: Uint8Array): { value: unknown, bytes: Uint8Array } | undefined {
+  const out = busy ? new Out() : shared
+  const mine = out === shared
+  busy = true
+  try {
+    out.pos = 0
+    out.top = 0
+    out.bytes(prefix)
+    const value = copyValue(out, v, 0)
+    return value === NO_COPY ? undefined : { value, bytes: out.buf.slice(0, out.pos) }
+  } finally {
+    // Let go of the caller's values (the stack only ever holds one call's).
+    out.values.length = 0
     if (mine) {
       busy = false
       if (out.buf.length > 1 << 20) out.buf = new Uint8Array(4096)
@@ -201,23 +312,46 @@ class In {
 
   need (n: number): void { if (this.pos + n > this.b.length) throw giveUp }
 
+  /** A text string of `n` bytes: strict UTF-8; short ASCII ones come from the string cache. */
   text (n: number): string {
     this.need(n)
-    const b = this.b
-    const end = this.pos + n
-    let s = ''
-    if (n <= 32) {
-      for (let i = this.pos; i < end; i++) {
-        const c = b[i] as number
-        if (c >= 0x80) { s = strictUtf8.decode(b.subarray(this.pos, end)); break }
-        s += String.fromCharCode(c)
-      }
-    } else {
-      s = strictUtf8.decode(b.subarray(this.pos, end))
-    }
-    this.pos = end
-    return s
+    const start = this.pos
+    this.pos = start + n
+    return n <= MAX_INTERNED ? interned(this.b, start, n) : strictUtf8.decode(this.b.subarray(start, start + n))
   }
+}
+
+// Decoded ASCII strings of up to MAX_INTERNED bytes, by a hash of their length and a few of their
+// bytes: documents repeat their field names and PeerIds, and a string found here costs no
+// allocation and is already the one V8 uses as a property key. A slot holds the last ASCII string
+// that hashed to it, so the cache stays bounded whatever it is fed; a miss just decodes.
+const MAX_INTERNED = 64
+const INTERNED_SLOTS = 4096
+const internedStrings: string[] = new Array<string>(INTERNED_SLOTS).fill('')
+
+function slotOf (b: Uint8Array, start: number, n: number): number {
+  if (n === 0) return 0
+  const end = start + n
+  let h = Math.imul(n ^ (b[start] as number), 0x01000193) ^ (b[end - 1] as number)
+  h = Math.imul(h ^ (b[start + (n >>> 1)] as number), 0x01000193) ^ (b[start + (n >>> 2)] as number)
+  h = Math.imul(h ^ (b[end - 1 - (n >>> 2)] as number), 0x01000193)
+  return (h ^ (h >>> 16)) & (INTERNED_SLOTS - 1)
+}
+
+function interned (b: Uint8Array, start: number, n: number): string {
+  const slot = slotOf(b, start, n)
+  const s = internedStrings[slot] as string
+  if (s.length === n) {
+    // Cached strings are ASCII: equal code units mean equal bytes.
+    let i = 0
+    while (i < n && s.charCodeAt(i) === b[start + i]) i++
+    if (i === n) return s
+  }
+  const end = start + n
+  const fresh = strictUtf8.decode(b.subarray(start, end))
+  for (let i = start; i < end; i++) if ((b[i] as number) >= 0x80) return fresh
+  internedStrings[slot] = fresh
+  return fresh
 }
 
 function decodeValue (r: In, depth: number): unknown {

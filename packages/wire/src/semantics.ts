@@ -30,9 +30,13 @@ function checkSubjects (border: readonly string[], metrics: ReadonlyArray<{ subj
 }
 
 function checkTariff (b: BodyOf<'tariff'>): Fail {
-  for (const [cls, c] of Object.entries(b.pricing.classes)) {
-    for (const [ci, crit] of (c.sla ?? []).entries()) {
-      for (const [bi, band] of crit.bands.entries()) {
+  const classes = b.pricing.classes
+  for (const cls of Object.keys(classes)) {
+    const sla = classes[cls]?.sla ?? []
+    for (let ci = 0; ci < sla.length; ci++) {
+      const bands = (sla[ci] as (typeof sla)[number]).bands
+      for (let bi = 0; bi < bands.length; bi++) {
+        const band = bands[bi] as (typeof bands)[number]
         if (band.upTo !== undefined && band.atLeast !== undefined) {
           return bad(`/body/pricing/classes/${cls}/sla/${ci}/bands/${bi}`, 'a band has at most one of upTo and atLeast')
         }

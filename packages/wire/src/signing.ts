@@ -3,7 +3,7 @@
  * utf8(`splitedge/<type>/v1\0`) || dagCbor(body); co-signers sign the same bytes.
  */
 import { verify as cryptoVerify } from 'node:crypto'
-import { adoptBody, docId, domainTag, plainCopy, signedMessage, validateBody } from './canonical.js'
+import { adoptInput, docId, domainTag, signedMessage } from './canonical.js'
 import { MAX_DOCUMENT_BYTES, WIRE_VERSION, type AnyDocument, type BodyOf, type DocType, type Document, type Signature } from './documents.js'
 import { WireError } from './errors.js'
 import type { Identity } from './identity.js'
@@ -37,13 +37,13 @@ export const requiredSigners = (doc: AnyDocument | Document): readonly string[] 
  * the other party adds theirs with `cosign`, or both halves are joined with `mergeSignatures`.
  */
 export function sign<T extends DocType> (identity: Identity, type: T, body: BodyOf<T>): Result<Document<T>, WireError> {
-  // Work on a plain copy without undefined-valued optionals (DAG-CBOR has no undefined).
-  const valid = validateBody(type, plainCopy(body, true))
+  // Work on a frozen plain copy without undefined-valued optionals (DAG-CBOR has no undefined).
+  const valid = adoptInput(type, body)
   if (!valid.ok) return valid
-  if (!expectedSigners(type, valid.value).includes(identity.peerId)) {
+  const adopted = valid.value
+  if (!expectedSigners(type, adopted.body).includes(identity.peerId)) {
     return err(new WireError('unexpected-signer', `${identity.peerId} is not a signer of this ${type}`, '/sigs'))
   }
-  const adopted = adoptBody(type, valid.value, false)
   const size = adopted.message.length - domainTag(type).length + ENVELOPE_OVERHEAD
   if (size > MAX_DOCUMENT_BYTES[type]) {
     return err(new WireError('oversize', `${type} of about ${size} bytes exceeds the limit of ${MAX_DOCUMENT_BYTES[type]}`))
@@ -57,9 +57,9 @@ export function sign<T extends DocType> (identity: Identity, type: T, body: Body
  * the body we compute with a document a neighbour signed before we sign anything ourselves.
  */
 export function bodyId<T extends DocType> (type: T, body: BodyOf<T>): Result<string, WireError> {
-  const valid = validateBody(type, plainCopy(body, true))
+  const valid = adoptInput(type, body)
   if (!valid.ok) return valid
-  return ok(docId({ type, body: adoptBody(type, valid.value, false).body }))
+  return ok(docId({ type, body: valid.value.body }))
 }
 
 /** Add `identity`'s signature to a document it must co-sign. Existing signatures are kept as they are. */
