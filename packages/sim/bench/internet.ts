@@ -9,8 +9,8 @@
  * adds sizes kept by earlier runs to the chart and to n_independence, so a 75,000 run need not
  * repeat the smaller ones in the same process.
  *
- * The process re-runs itself with a V8 heap limit of 19 GB (`--heap-mb` to choose) unless its own
- * is about that already (the default is about 4 GB; 75,000 agents need more).
+ * The process re-runs itself with a V8 heap limit of 19 GB (`--heap-mb` to choose; the default is
+ * about 4 GB and 75,000 agents need more) and a young generation of up to 64 MB.
  *
  * Then section 3 of the issue: one real agent process with D libp2p neighbours
  * (bench/border-load/, D = 1,000; 100 with --quick; `--high-degree D` to choose, 0 to skip), whose
@@ -30,8 +30,12 @@ import { runHighDegree } from './border-load/index.js'
 // `--heap-mb M` sets another limit (e.g. a smaller size run beside a larger one).
 const heapArg = process.argv.indexOf('--heap-mb')
 const HEAP_MB = heapArg >= 0 ? Number(process.argv[heapArg + 1]) : 19 * 1024
+// A young generation of up to 64 MB instead of 16: most of what an agent allocates dies within an
+// event or two, and a larger nursery lets it die there. At N = 300 this cut the cycle's CPU by a
+// fifth and its mark-compact collections from 4.8 s to 0.1 s.
+const SEMI_MB = 64
 if (process.env.SPLITEDGE_HEAP_SET === undefined && Math.abs(getHeapStatistics().heap_size_limit / 2 ** 20 - HEAP_MB) > HEAP_MB * 0.1) {
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, SPLITEDGE_HEAP_SET: '1' } })
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, `--max-semi-space-size=${SEMI_MB}`, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, SPLITEDGE_HEAP_SET: '1' } })
   process.exit(r.status ?? 1)
 }
 
