@@ -17,6 +17,8 @@ export interface Sub {
   keys: (range?: KeyRange) => AsyncIterable<string>
   values: (range?: KeyRange) => AsyncIterable<Uint8Array>
   iterator: (range?: KeyRange) => AsyncIterable<[string, Uint8Array]>
+  /** For a view of another Sub (a GroupSub, group.ts): the Sub its writes go to. */
+  readonly base?: Sub
 }
 
 const ENC = { keyEncoding: 'utf8', valueEncoding: 'view' } as const
@@ -56,8 +58,14 @@ export class PrefixSub implements Sub {
 }
 
 type Op = AbstractBatchOperation<AnyLevel, string, Uint8Array>
-const putOp = (sub: Sub, key: string, value: Uint8Array): Op => sub instanceof AbstractSublevel ? { type: 'put', sublevel: sub, key, value } : { type: 'put', key: sub.prefix + key, value, ...ENC }
-const delOp = (sub: Sub, key: string): Op => sub instanceof AbstractSublevel ? { type: 'del', sublevel: sub, key } : { type: 'del', key: sub.prefix + key, keyEncoding: 'utf8' }
+const putOp = (view: Sub, key: string, value: Uint8Array): Op => {
+  const sub = view.base ?? view
+  return sub instanceof AbstractSublevel ? { type: 'put', sublevel: sub, key, value } : { type: 'put', key: sub.prefix + key, value, ...ENC }
+}
+const delOp = (view: Sub, key: string): Op => {
+  const sub = view.base ?? view
+  return sub instanceof AbstractSublevel ? { type: 'del', sublevel: sub, key } : { type: 'del', key: sub.prefix + key, keyEncoding: 'utf8' }
+}
 
 export class Tx {
   readonly ops: Op[] = []
@@ -81,9 +89,16 @@ export class Tx {
     return v
   }
 
-  /** The committed values of `keys` (this transaction's own writes not seen), read once. */
+  /**
+   * The committed values of `keys` (this transaction's own writes not seen), read once. In a group
+   * commit, the writes of the group prepared before this one count as committed.
+   */
   async committed (sub: Sub, keys: string[]): Promise<Array<Uint8Array | undefined>> {
     const known = this.remember(sub)
+    for (const k of keys) {
+      const v = known.has(k) ? undefined : this.under?.peek(sub, k)
+      if (v !== undefined) known.set(k, v ?? undefined)
+    }
     const missing = keys.filter(k => !known.has(k))
     if (missing.length > 0) (await sub.getMany(missing)).forEach((v, i) => known.set(missing[i] ?? '', v))
     return keys.map(k => known.get(k))
@@ -102,6 +117,11 @@ export class Tx {
   private peek (sub: Sub, key: string): Uint8Array | null | undefined {
     const local = this.overlay.get(sub)?.get(key)
     return local !== undefined ? local : this.under?.peek(sub, key)
+  }
+
+  /** This transaction's own writes to `sub` (null: deleted), key by key; not those under it. */
+  written (sub: Sub): ReadonlyMap<string, Uint8Array | null> | undefined {
+    return this.overlay.get(sub)
   }
 
   /** Take in the writes of `tx`, prepared on top of this one, so that they commit together. */

@@ -68,7 +68,7 @@ export class AgentProcess {
   private readonly child: ChildProcess
 
   /** `nodeArgs`: flags for the agent's Node (e.g. --cpu-prof, to find what limits it). */
-  constructor (files: AgentFiles, cwd: string, nodeArgs: string[] = []) {
+  constructor (files: AgentFiles, cwd: string, private readonly nodeArgs: string[] = []) {
     this.child = spawn(process.execPath, [...nodeArgs, CLI, 'agent', '--config', files.config], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     const keep = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(line)
@@ -103,7 +103,10 @@ export class AgentProcess {
 
   async stop (): Promise<void> {
     if (this.running) this.child.kill('SIGTERM')
-    const timer = setTimeout(() => { if (this.running) this.child.kill('SIGKILL') }, 10_000)
+    // A profiled agent (--cpu-prof) writes its profile only if it exits by itself: with a thousand
+    // connections to close on a loaded machine that can take longer than 10 s.
+    const grace = this.nodeArgs.some(a => a.startsWith('--cpu-prof')) ? 120_000 : 10_000
+    const timer = setTimeout(() => { if (this.running) this.child.kill('SIGKILL') }, grace)
     await this.exited
     clearTimeout(timer)
   }
