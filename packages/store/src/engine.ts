@@ -203,6 +203,7 @@ export class Engine {
       this.counters.batches++
       this.ledger.nextSeq = ledger.nextSeq
       for (const [currency, total] of ledger.totals) this.ledger.totals.set(currency, total)
+      for (const f of all.onCommit) f()
     }
     for (const answer of answers) answer()
   }

@@ -37,16 +37,28 @@ function big (s: unknown, what: string): bigint {
   return BigInt(s)
 }
 
+/**
+ * The ledger part an operation writes and its key within it: a sublevel's operation names its
+ * sublevel; a prefixed store's (openStore's `prefixed`) carries the part's prefix in its key.
+ */
+function ledgerKeyOf (op: Tx['ops'][number], byPrefix: Map<string, Part>): [Part | undefined, string] {
+  const key = String(op.key)
+  if (op.sublevel !== undefined) return [byPrefix.get(op.sublevel.prefix), key]
+  const end = key.startsWith('!') ? key.indexOf('!', 1) : -1
+  if (end < 0) return [undefined, key]
+  return [byPrefix.get(key.slice(0, end + 1)), key.slice(end + 1)]
+}
+
 /** The ledger writes of `tx`, or undefined when it writes none. */
 function plannedOf (tx: Tx, subs: LedgerSubs): Planned | undefined {
   const byPrefix = new Map(PARTS.map(p => [subs[p].prefix, p]))
   const planned: Planned = { transfers: new Map(), log: new Map(), byAccount: new Map(), balances: new Map(), currencies: new Map() }
   let any = false
   for (const op of tx.ops) {
-    const part = op.sublevel === undefined ? undefined : byPrefix.get(op.sublevel.prefix)
+    const [part, key] = ledgerKeyOf(op, byPrefix)
     if (part === undefined) continue
-    if (op.type !== 'put') invariant(false, `${part} ${JSON.stringify(op.key)}: ledger records are never deleted`)
-    planned[part].set(op.key, op.value)
+    if (op.type !== 'put') invariant(false, `${part} ${JSON.stringify(key)}: ledger records are never deleted`)
+    planned[part].set(key, op.value)
     any = true
   }
   return any ? planned : undefined

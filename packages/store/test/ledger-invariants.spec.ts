@@ -7,16 +7,17 @@ import { MemoryLevel } from 'memory-level'
 import { encodeJson } from '../src/codec.js'
 import { join, pad } from '../src/keys.js'
 import { CHART, openStore, StoreError, type Chart, type Store, type StoreErrorCode, type Transfer } from '../src/index.js'
-import type { Sub, Tx } from '../src/tx.js'
+import { PrefixSub, type Sub, type Tx } from '../src/tx.js'
 
 const EUR = (id: string, debit: string, credit: string, amount: bigint, decimals = 2): Transfer => ({ id, debit, credit, amount, currency: 'EUR', decimals, ref: 'r', time: 1 })
 
 interface Raw { db: MemoryLevel<string, Uint8Array>, store: Store, sub: (name: string) => Sub }
 
-async function fresh (chart?: Chart): Promise<Raw> {
+/** `prefixed`: record kinds as key prefixes of the database, as the simulator opens its stores. */
+async function fresh (chart?: Chart, prefixed = false): Promise<Raw> {
   const db = new MemoryLevel<string, Uint8Array>()
-  const store = await openStore({ db, ...(chart !== undefined ? { chart } : {}) })
-  const sub = (name: string): Sub => db.sublevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
+  const store = await openStore({ db, prefixed, ...(chart !== undefined ? { chart } : {}) })
+  const sub = (name: string): Sub => prefixed ? new PrefixSub(db, name) : db.sublevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
   return { db, store, sub }
 }
 
@@ -56,10 +57,11 @@ async function rawWrite (r: Raw, ops: Array<[string, string, Uint8Array | null]>
 
 const refusedWith = (code: StoreErrorCode, pattern: RegExp) => (e: unknown): boolean => e instanceof StoreError && e.code === code && pattern.test(e.message)
 
-describe('ledger invariants: checked on the planned state, before the synced write', () => {
+for (const prefixed of [false, true]) {
+describe(`ledger invariants${prefixed ? ' (a prefixed store, as the simulator opens)' : ''}: checked on the planned state, before the synced write`, () => {
   let r: Raw
   beforeEach(async () => {
-    r = await fresh()
+    r = await fresh(undefined, prefixed)
     // Pin EUR at 2 decimals with one posting every test starts from.
     assert.equal(await r.store.post(EUR('t0', 'interconnect:expense', 'neighbour:B', 100n)), 'created')
   })
@@ -142,7 +144,7 @@ describe('ledger invariants: checked on the planned state, before the synced wri
 
   it('currency rule: an account of a single-currency kind refuses a second currency (currency-not-allowed)', async () => {
     const single: Chart = { ...CHART, kinds: CHART.kinds.map(k => k.name === 'bank' ? { ...k, currencies: 'single' } : k) }
-    const s = await fresh(single)
+    const s = await fresh(single, prefixed)
     try {
       assert.equal(await s.store.post(EUR('t1', 'bank', 'margin', 5n)), 'created')
       assert.equal(await s.store.post({ ...EUR('t2', 'bank', 'margin', 5n), currency: 'USD' }), 'currency-not-allowed')
@@ -154,3 +156,4 @@ describe('ledger invariants: checked on the planned state, before the synced wri
     }
   })
 })
+}
