@@ -42,11 +42,7 @@ export class TariffBook {
   /** The issuer's versions ordered by seq. */
   async tariffsOf (issuer: string): Promise<TariffRecord[]> {
     const out: TariffRecord[] = []
-    for await (const v of this.subs.tariffs.values(under(part(issuer, 'issuer')))) {
-      const t = await this.getTariff(decodeJson<TariffMeta>(v).id)
-      check(t !== undefined, 'corrupt', 'tariff index points at a missing document')
-      out.push(t)
-    }
+    for (const m of await this.versionsOf(issuer)) out.push(await this.record(m) as TariffRecord)
     return out
   }
 
